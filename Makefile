@@ -1,0 +1,44 @@
+# Every target sets itself up: a fresh machine needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint format migrate run clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.requirements $@
+
+## demo: install, migrate the SQLite database, load the demo personas, serve on :8000
+demo: $(VENV)/.requirements
+	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py reset_demo
+	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: install dev requirements and run the whole suite (pytest)
+test: $(VENV)/.requirements-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.requirements-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.requirements-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

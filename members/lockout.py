@@ -1,0 +1,123 @@
+"""Failure counters for credentials and client addresses (SPEC §4, "Lockout").
+
+Counters are keyed by a keyed hash of the normalised identifier, so an unknown card
+number or Web-ID is counted and locked exactly like a known one and the table never
+holds an identifier in clear. An attempt *reserves* its place in a counter in one
+atomic database step before any secret is verified: however many requests race, at
+most `threshold` of them get to verify a secret.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils.crypto import salted_hmac
+
+from members.models import AttemptCounter, LoginMethod
+from portal import clock
+
+_KEY_SALT = "members.lockout"
+
+
+def credential_key(*, method: str, identifier: str) -> str:
+    """Return the counter key of a card number's PIN or a Web-ID's password."""
+    return salted_hmac(_KEY_SALT, f"{method}:{identifier}", algorithm="sha256").hexdigest()
+
+
+def address_key(address: str) -> str:
+    """Return the counter key of a client address."""
+    return salted_hmac(_KEY_SALT, f"address:{address}", algorithm="sha256").hexdigest()
+
+
+def lockout_threshold() -> int:
+    return settings.PORTAL_LOCKOUT_THRESHOLD
+
+
+@transaction.atomic
+def reserve(*, key: str, limit: int, window: dt.timedelta | None = None) -> int | None:
+    """Take the next place in the counter `key`; return its number, or None if it is full.
+
+    With `window`, a counter whose window has passed starts again from one.
+    """
+    now = clock.now()
+    AttemptCounter.objects.bulk_create(
+        [AttemptCounter(key=key, failures=0, window_started_at=now)], ignore_conflicts=True
+    )
+    counter = AttemptCounter.objects.filter(key=key)
+    if window is None:
+        updated = counter.filter(failures__lt=limit).update(failures=F("failures") + 1)
+    else:
+        expired = Q(window_started_at__lte=now - window)
+        updated = counter.filter(Q(failures__lt=limit) | expired).update(
+            failures=Case(When(expired, then=Value(1)), default=F("failures") + 1),
+            window_started_at=Case(When(expired, then=Value(now)), default=F("window_started_at")),
+        )
+    if not updated:
+        return None
+    # The row stays locked by this transaction, so this reads the place just taken.
+    return counter.values_list("failures", flat=True).get()
+
+
+def give_back(*, key: str) -> None:
+    """Return a place taken by `reserve` (the attempt turned out not to be a failure)."""
+    AttemptCounter.objects.filter(key=key, failures__gt=0).update(failures=F("failures") - 1)
+
+
+def reset(*, key: str) -> None:
+    """Forget every failure of `key` (a success, or an unlock by staff or recovery)."""
+    AttemptCounter.objects.filter(key=key).delete()
+
+
+def failures(*, key: str) -> int:
+    return AttemptCounter.objects.filter(key=key).values_list("failures", flat=True).first() or 0
+
+
+# --- Credentials -------------------------------------------------------------------
+
+
+def reserve_credential(*, method: str, identifier: str) -> int | None:
+    """Reserve a verification of this credential; None means it is locked."""
+    return reserve(
+        key=credential_key(method=method, identifier=identifier), limit=lockout_threshold()
+    )
+
+
+def is_locked(*, method: str, identifier: str) -> bool:
+    return failures(key=credential_key(method=method, identifier=identifier)) >= lockout_threshold()
+
+
+def lock_credential(*, method: str, identifier: str) -> None:
+    """Lock a credential as if it had reached the threshold (demo personas, tests)."""
+    key = credential_key(method=method, identifier=identifier)
+    AttemptCounter.objects.update_or_create(
+        key=key, defaults={"failures": lockout_threshold(), "window_started_at": clock.now()}
+    )
+
+
+def unlock_credential(*, method: str, identifier: str) -> None:
+    reset(key=credential_key(method=method, identifier=identifier))
+
+
+def unlock_card(card_number: str) -> None:
+    unlock_credential(method=LoginMethod.CARD, identifier=card_number)
+
+
+def unlock_web_id(web_id: str) -> None:
+    unlock_credential(method=LoginMethod.WEB_ID, identifier=web_id)
+
+
+# --- Client addresses ---------------------------------------------------------------
+
+
+def reserve_address(address: str) -> bool:
+    """Count a possible failure from `address`; False means the address is throttled."""
+    limit, window_seconds = settings.PORTAL_IP_THROTTLE
+    place = reserve(
+        key=address_key(address), limit=limit, window=dt.timedelta(seconds=window_seconds)
+    )
+    return place is not None
+
+
+def give_back_address(address: str) -> None:
+    give_back(key=address_key(address))

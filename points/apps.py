@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PointsConfig(AppConfig):
+    name = "points"
+    verbose_name = "ポイント"

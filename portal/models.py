@@ -1,0 +1,140 @@
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MaintenanceScope(models.TextChoices):
+    MEMBER_PAGES = "member_pages", _("会員ページ・ログイン")
+    INTERNET_REPAYMENT = "internet_repayment", _("インターネット返済")
+
+
+class Recurrence(models.TextChoices):
+    WEEKLY = "weekly", _("毎週")
+    YEARLY = "yearly", _("毎年（月日指定）")
+    MONTHLY_NTH_WEEKDAY = "monthly_nth_weekday", _("毎月第n曜日（前後の日もずらせます）")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("月曜日")
+    TUESDAY = 1, _("火曜日")
+    WEDNESDAY = 2, _("水曜日")
+    THURSDAY = 3, _("木曜日")
+    FRIDAY = 4, _("金曜日")
+    SATURDAY = 5, _("土曜日")
+    SUNDAY = 6, _("日曜日")
+
+
+class MaintenanceWindowQuerySet(models.QuerySet):
+    def blocking(self, scope: str) -> "MaintenanceWindowQuerySet":
+        """Return the active windows that close `scope` (member-page windows close everything)."""
+        scopes = {MaintenanceScope.MEMBER_PAGES, scope}
+        return self.filter(is_active=True, scope__in=scopes)
+
+
+class MaintenanceWindow(models.Model):
+    """A recurring period (Asia/Tokyo wall-clock time) during which a service is closed."""
+
+    scope = models.CharField(_("対象"), max_length=32, choices=MaintenanceScope.choices)
+    recurrence = models.CharField(_("繰り返し"), max_length=32, choices=Recurrence.choices)
+    weekday = models.PositiveSmallIntegerField(
+        _("曜日"), choices=Weekday.choices, null=True, blank=True
+    )
+    nth = models.PositiveSmallIntegerField(
+        _("第n"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("毎月第n曜日のときのn（1〜5）"),
+    )
+    day_offset = models.SmallIntegerField(
+        _("日のずれ"),
+        default=0,
+        validators=[MinValueValidator(-6), MaxValueValidator(6)],
+        help_text=_("第n曜日から何日ずらすか（例: 第3日曜日の前の土曜日は -1）"),
+    )
+    month = models.PositiveSmallIntegerField(
+        _("月"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    day = models.PositiveSmallIntegerField(
+        _("日"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    start_time = models.TimeField(_("開始時刻"))
+    duration_minutes = models.PositiveIntegerField(
+        _("長さ（分）"), validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)]
+    )
+    description = models.CharField(_("説明"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    objects = MaintenanceWindowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("メンテナンス時間帯")
+        verbose_name_plural = _("メンテナンス時間帯")
+        ordering = ["scope", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="maintenance_rule_complete",
+                condition=(
+                    Q(recurrence=Recurrence.WEEKLY, weekday__isnull=False)
+                    | Q(recurrence=Recurrence.YEARLY, month__isnull=False, day__isnull=False)
+                    | Q(
+                        recurrence=Recurrence.MONTHLY_NTH_WEEKDAY,
+                        weekday__isnull=False,
+                        nth__gte=1,
+                        nth__lte=5,
+                    )
+                ),
+            ),
+            models.CheckConstraint(
+                name="maintenance_duration_positive", condition=Q(duration_minutes__gte=1)
+            ),
+        ]
+
+    def __str__(self):
+        return self.description or f"{self.get_scope_display()} {self.get_recurrence_display()}"
+
+    def clean(self):
+        required = {
+            Recurrence.WEEKLY: ["weekday"],
+            Recurrence.YEARLY: ["month", "day"],
+            Recurrence.MONTHLY_NTH_WEEKDAY: ["weekday", "nth"],
+        }.get(self.recurrence, [])
+        errors = {
+            name: ValidationError(_("この繰り返しでは必須です。"), code="required")
+            for name in required
+            if getattr(self, name) is None
+        }
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.duration_minutes)
+
+    def starts_on(self, date: dt.date) -> bool:
+        """Return whether an occurrence of this window begins on `date` (local calendar)."""
+        if self.recurrence == Recurrence.WEEKLY:
+            return date.weekday() == self.weekday
+        if self.recurrence == Recurrence.YEARLY:
+            return (date.month, date.day) == (self.month, self.day)
+        anchor = date - dt.timedelta(days=self.day_offset)
+        return anchor.weekday() == self.weekday and (anchor.day - 1) // 7 + 1 == self.nth
+
+    def occurrence_covering(self, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+        """Return (start, end) of the occurrence that contains `moment`, if any."""
+        local = timezone.localtime(moment)
+        span_days = self.duration_minutes // (24 * 60) + 1
+        for back in range(span_days + 1):
+            date = local.date() - dt.timedelta(days=back)
+            if not self.starts_on(date):
+                continue
+            start = timezone.make_aware(dt.datetime.combine(date, self.start_time))
+            end = start + self.duration
+            if start <= moment < end:
+                return start, end
+        return None

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+portal_patterns = (
+    [path("help/login/", views.LoginHelpView.as_view(), name="help-login")],
+    "portal",
+)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include(portal_patterns)),
+    path("demo/", include("members.demo_urls")),
+    path("", include("members.urls")),
+]

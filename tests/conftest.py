@@ -1,0 +1,30 @@
+import pytest
+
+from tests.factories import MemberFactory, StaffFactory
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Fast hashing, a fixed brand and the default rules, whatever the environment says."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PORTAL_FAKE_NOW = ""
+    settings.PORTAL_LOCKOUT_THRESHOLD = 5
+    settings.PORTAL_IP_THROTTLE = (50, 15 * 60)
+    settings.PORTAL_SESSION_IDLE_MINUTES = 15
+    settings.PORTAL_DEMO = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def member(db):
+    return MemberFactory()
+
+
+@pytest.fixture
+def staff_client(client, db):
+    staff = StaffFactory(is_superuser=True)
+    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    return client
