@@ -28,3 +28,13 @@ def staff_client(client, db):
     staff = StaffFactory(is_superuser=True)
     client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+@pytest.fixture
+def hash_counter(settings):
+    """Count hash computations; `hash_counter()` returns the count since the fixture started."""
+    from tests.hashers import CountingMD5PasswordHasher
+
+    settings.PASSWORD_HASHERS = ["tests.hashers.CountingMD5PasswordHasher"]
+    start = CountingMD5PasswordHasher.calls
+    return lambda: CountingMD5PasswordHasher.calls - start

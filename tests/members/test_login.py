@@ -1,0 +1,517 @@
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.auth.signals import user_login_failed
+from django.urls import reverse
+
+from members import lockout
+from members.models import (
+    AttemptCounter,
+    ContractStatus,
+    LoginAttempt,
+    LoginMethod,
+    LoginResult,
+)
+from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+CARD_URL = reverse("members:login-card")
+WEB_ID_URL = reverse("members:login-web-id")
+
+
+def error_codes(response) -> list[str]:
+    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
+
+
+def post_card(client, card_number, pin, **extra):
+    return client.post(CARD_URL, {"card_number": card_number, "pin": pin}, **extra)
+
+
+def post_web_id(client, web_id, password, **extra):
+    return client.post(WEB_ID_URL, {"web_id": web_id, "password": password}, **extra)
+
+
+# --- The login page -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/", "/login/"])
+def test_top_and_login_pages_show_both_methods_side_by_side(client, url):
+    html = client.get(url).content.decode()
+    for field_id in ("id_card_number", "id_pin", "id_web_id", "id_password"):
+        assert f'id="{field_id}"' in html
+    assert f'action="{CARD_URL}"' in html
+    assert f'action="{WEB_ID_URL}"' in html
+    assert 'href="/help/login/"' in html
+
+
+def test_help_page_lists_every_cause_with_its_remedy(client):
+    html = client.get("/help/login/").content.decode()
+    for code in (
+        "format_fullwidth",
+        "format_hyphen",
+        "format_length",
+        "format_charset",
+        "invalid_credentials",
+        "locked",
+        "contract_terminated",
+        "throttled",
+        "maintenance",
+    ):
+        assert f'data-error-code="{code}"' in html
+    assert "窓口" in html  # a locked PIN is reset at a counter, not online
+    assert "再設定" in html
+
+
+def test_card_login_succeeds_and_goes_to_mypage(client, member):
+    response = post_card(client, member.card_number, DEFAULT_PIN)
+    assert response.status_code == 302
+    assert response.url == reverse("members:mypage")
+    assert client.get(response.url).context["member"] == member
+
+
+def test_web_id_login_succeeds_and_goes_to_mypage(client, member):
+    response = post_web_id(client, member.web_id, DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    assert response.url == reverse("members:mypage")
+
+
+def test_web_id_and_password_are_case_sensitive(client):
+    member = MemberFactory(web_id="CaseSens1tive")
+    assert error_codes(post_web_id(client, "casesens1tive", DEFAULT_PASSWORD)) == [
+        "invalid_credentials"
+    ]
+    assert error_codes(post_web_id(client, member.web_id, DEFAULT_PASSWORD.upper())) == [
+        "invalid_credentials"
+    ]
+    assert post_web_id(client, member.web_id, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_member_without_web_id_cannot_log_in_by_web_id(client):
+    member = MemberFactory(web_id=None, password=None)
+    assert not member.has_usable_password()
+    assert error_codes(post_web_id(client, "nowebid123", "anything12")) == ["invalid_credentials"]
+
+
+def test_pin_is_stored_hashed(member):
+    assert DEFAULT_PIN not in member.pin
+    assert member.check_pin(DEFAULT_PIN)
+
+
+def test_login_without_csrf_token_is_refused(member):
+    from django.test import Client
+
+    response = post_card(Client(enforce_csrf_checks=True), member.card_number, DEFAULT_PIN)
+    assert response.status_code == 403
+
+
+def test_login_endpoints_refuse_get(client):
+    assert client.get(CARD_URL).status_code == 405
+    assert client.get(WEB_ID_URL).status_code == 405
+
+
+# --- Format diagnostics ---------------------------------------------------------------
+
+CARD_FORMAT_CASES = [
+    # (card_number, pin, expected codes in field order)
+    ("１０００００００１０", "1234", ["format_fullwidth"]),
+    ("1000-0000-10", "1234", ["format_hyphen"]),
+    ("1000－0000－10", "1234", ["format_hyphen"]),  # full-width hyphen: hyphen wins
+    ("１０００ー００００", "1234", ["format_hyphen"]),  # prolonged sound mark typed for "-"
+    ("1000‐000010", "1234", ["format_hyphen"]),
+    ("123456789", "1234", ["format_length"]),
+    ("12345678901", "1234", ["format_length"]),
+    ("12345678901234567", "1234", ["format_length"]),
+    ("", "1234", ["format_length"]),
+    ("100000001a", "1234", ["format_charset"]),
+    ("10000 0001", "1234", ["format_charset"]),
+    ("10000 00010", "1234", ["format_length"]),  # length is checked before characters
+    ("10000\x000010", "1234", ["format_charset"]),
+    ("1000000010", "１２３４", ["format_fullwidth"]),
+    ("1000000010", "12-4", ["format_hyphen"]),
+    ("1000000010", "123", ["format_length"]),
+    ("1000000010", "12a4", ["format_charset"]),
+    ("１０００", "12-4", ["format_fullwidth", "format_hyphen"]),
+]
+
+
+@pytest.mark.parametrize(("card_number", "pin", "expected"), CARD_FORMAT_CASES)
+def test_card_format_errors_are_explained_and_not_counted(client, card_number, pin, expected):
+    response = post_card(client, card_number, pin)
+    assert response.status_code == 200
+    assert error_codes(response) == expected
+    assert not LoginAttempt.objects.exists()
+    assert not AttemptCounter.objects.exists()
+
+
+WEB_ID_FORMAT_CASES = [
+    ("ＡＢＣＤ１２３４", "Passw0rd1", ["format_fullwidth"]),
+    ("abcd1234", "Ｐａｓｓ１２３４", ["format_fullwidth"]),
+    ("abc123", "Passw0rd1", ["format_length"]),
+    ("a" * 33, "Passw0rd1", ["format_length"]),
+    ("abcd1234", "Pass12", ["format_length"]),
+    ("abcd1234", "P" * 21, ["format_length"]),
+    ("abcd-1234", "Passw0rd1", ["format_charset"]),  # a hyphen is just a bad character here
+    ("abcd_1234", "Passw0rd1", ["format_charset"]),
+    ("abcd1234", "Passw0rd!", ["format_charset"]),
+    ("abcd1234", " Passw0rd1", ["format_charset"]),
+    ("abcd1234", "Passw0rd\n1", ["format_charset"]),
+    ("ａｂｃ", "", ["format_fullwidth", "format_length"]),
+]
+
+
+@pytest.mark.parametrize(("web_id", "password", "expected"), WEB_ID_FORMAT_CASES)
+def test_web_id_format_errors_are_explained_and_not_counted(client, web_id, password, expected):
+    response = post_web_id(client, web_id, password)
+    assert response.status_code == 200
+    assert error_codes(response) == expected
+    assert not LoginAttempt.objects.exists()
+    assert not AttemptCounter.objects.exists()
+
+
+def test_format_messages_speak_like_a_help_desk(client):
+    html = post_card(client, "１０００００００１０", "1234").content.decode()
+    assert "カード番号は半角数字で入力してください（全角文字が含まれています）" in html
+    html = post_card(client, "1000-0000-10", "1234").content.decode()
+    assert "ハイフン" in html
+    html = post_card(client, "123", "1234").content.decode()
+    assert "10桁または15〜16桁" in html
+    assert "3文字" in html
+
+
+def test_missing_fields_are_format_errors_not_500(client):
+    response = client.post(CARD_URL, {})
+    assert response.status_code == 200
+    assert error_codes(response) == ["format_length", "format_length"]
+
+
+def test_entered_card_number_is_kept_but_pin_is_not_rendered(client, member):
+    html = post_card(client, member.card_number, "9999").content.decode()
+    assert f'value="{member.card_number}"' in html
+    assert 'value="9999"' not in html
+
+
+# --- Wrong credentials, enumeration ----------------------------------------------------
+
+
+def test_wrong_pin_and_unknown_card_answer_the_same(client, member):
+    known = post_card(client, member.card_number, "9999")
+    unknown = post_card(client, "9" * 10, "9999")
+    assert known.status_code == unknown.status_code == 200
+    assert error_codes(known) == error_codes(unknown) == ["invalid_credentials"]
+    assert _page_without_volatile_parts(known, member.card_number) == _page_without_volatile_parts(
+        unknown, "9" * 10
+    )
+
+
+def test_wrong_password_and_unknown_web_id_answer_the_same(client, member):
+    known = post_web_id(client, member.web_id, "Wrong0000")
+    unknown = post_web_id(client, "nobody1234", "Wrong0000")
+    assert known.status_code == unknown.status_code == 200
+    assert _page_without_volatile_parts(known, member.web_id) == _page_without_volatile_parts(
+        unknown, "nobody1234"
+    )
+
+
+def _page_without_volatile_parts(response, identifier):
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+    return html.replace(f'value="{identifier}"', 'value="IDENTIFIER"')
+
+
+@pytest.mark.parametrize("method", ["card", "web_id"])
+def test_unknown_identifier_costs_one_hash_like_a_wrong_secret(client, hash_counter, method):
+    member = MemberFactory()
+    post = post_card if method == "card" else post_web_id
+    identifier = member.card_number if method == "card" else member.web_id
+    unknown = "9" * 10 if method == "card" else "nobody1234"
+    secret = "9999" if method == "card" else "Wrong0000"
+
+    before = hash_counter()
+    post(client, identifier, secret)
+    known_cost = hash_counter() - before
+    before = hash_counter()
+    post(client, unknown, secret)
+    unknown_cost = hash_counter() - before
+    assert known_cost == unknown_cost == 1
+
+
+def test_failed_login_signal_never_carries_a_secret_in_clear(client, member):
+    received = []
+
+    def handler(sender, credentials, **kwargs):
+        received.append(credentials)
+
+    user_login_failed.connect(handler)
+    try:
+        post_card(client, member.card_number, "9876")
+        post_web_id(client, member.web_id, "Secret9876")
+    finally:
+        user_login_failed.disconnect(handler)
+    flat = repr(received)
+    assert len(received) == 2
+    assert "9876" not in flat.replace(member.card_number, "")
+    assert "Secret9876" not in flat
+
+
+def test_terminated_contract_is_told_only_after_correct_credentials(client):
+    member = MemberFactory(contract__status=ContractStatus.TERMINATED)
+    assert error_codes(post_card(client, member.card_number, "9999")) == ["invalid_credentials"]
+    assert error_codes(post_card(client, member.card_number, DEFAULT_PIN)) == [
+        "contract_terminated"
+    ]
+    assert error_codes(post_web_id(client, member.web_id, DEFAULT_PASSWORD)) == [
+        "contract_terminated"
+    ]
+    assert "_auth_user_id" not in client.session
+
+
+def test_suspended_contract_can_log_in(client):
+    member = MemberFactory(contract__status=ContractStatus.SUSPENDED)
+    assert post_card(client, member.card_number, DEFAULT_PIN).status_code == 302
+
+
+def test_inactive_member_cannot_log_in(client):
+    member = MemberFactory(is_active=False)
+    assert error_codes(post_card(client, member.card_number, DEFAULT_PIN)) == [
+        "invalid_credentials"
+    ]
+
+
+# --- Lockout --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["card", "web_id"])
+def test_credential_locks_on_the_threshold_failure(client, method):
+    member = MemberFactory()
+    post, identifier, right, wrong = _credential(member, method)
+    answers = [error_codes(post(client, identifier, wrong)) for _ in range(5)]
+    assert answers == [["invalid_credentials"]] * 4 + [["locked"]]
+    assert lockout.is_locked(method=method, identifier=identifier)
+    # A locked credential refuses even the right secret.
+    assert error_codes(post(client, identifier, right)) == ["locked"]
+
+
+def _credential(member, method):
+    if method == "card":
+        return post_card, member.card_number, DEFAULT_PIN, "9999"
+    return post_web_id, member.web_id, DEFAULT_PASSWORD, "Wrong0000"
+
+
+def test_threshold_comes_from_the_setting(client, member, settings):
+    settings.PORTAL_LOCKOUT_THRESHOLD = 3
+    answers = [error_codes(post_card(client, member.card_number, "9999")) for _ in range(3)]
+    assert answers == [["invalid_credentials"]] * 2 + [["locked"]]
+
+
+def test_success_resets_the_counter(client, member):
+    for _ in range(4):
+        post_card(client, member.card_number, "9999")
+    assert post_card(client, member.card_number, DEFAULT_PIN).status_code == 302
+    client.post(reverse("members:logout"))
+    answers = [error_codes(post_card(client, member.card_number, "9999")) for _ in range(4)]
+    assert answers == [["invalid_credentials"]] * 4
+
+
+def test_card_and_web_id_have_separate_counters(client, member):
+    for _ in range(5):
+        post_card(client, member.card_number, "9999")
+    assert lockout.is_locked(method=LoginMethod.CARD, identifier=member.card_number)
+    assert not lockout.is_locked(method=LoginMethod.WEB_ID, identifier=member.web_id)
+    assert post_web_id(client, member.web_id, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_locked_attempts_verify_no_secret(client, hash_counter):
+    member = MemberFactory()
+    for _ in range(5):
+        post_card(client, member.card_number, "9999")
+    before = hash_counter()
+    assert error_codes(post_card(client, member.card_number, DEFAULT_PIN)) == ["locked"]
+    assert hash_counter() == before
+
+
+def test_unknown_identifier_locks_exactly_like_a_known_one(client):
+    answers = [error_codes(post_card(client, "8" * 16, "9999")) for _ in range(6)]
+    assert answers == [["invalid_credentials"]] * 4 + [["locked"]] * 2
+    answers = [error_codes(post_web_id(client, "ghost12345", "Wrong0000")) for _ in range(6)]
+    assert answers == [["invalid_credentials"]] * 4 + [["locked"]] * 2
+
+
+def test_counters_never_store_identifiers_in_clear(client, member):
+    post_card(client, member.card_number, "9999")
+    post_web_id(client, member.web_id, "Wrong0000")
+    keys = list(AttemptCounter.objects.values_list("key", flat=True))
+    assert keys
+    assert all(member.card_number not in key and member.web_id not in key for key in keys)
+
+
+def test_staff_pin_reset_unlocks_the_card(client, member):
+    from members import services
+
+    for _ in range(5):
+        post_card(client, member.card_number, "9999")
+    services.set_new_pin(member=member, new_pin_secret="4321")
+    assert error_codes(post_card(client, member.card_number, DEFAULT_PIN)) == [
+        "invalid_credentials"
+    ]
+    assert post_card(client, member.card_number, "4321").status_code == 302
+
+
+def test_staff_web_id_unlock_lets_the_right_password_in(client, member):
+    from members import services
+
+    for _ in range(5):
+        post_web_id(client, member.web_id, "Wrong0000")
+    services.unlock_web_id(member=member)
+    assert post_web_id(client, member.web_id, DEFAULT_PASSWORD).status_code == 302
+
+
+# --- Per-address throttle -------------------------------------------------------------
+
+
+def test_address_is_throttled_after_too_many_failures(client, settings, time_machine):
+    settings.PORTAL_IP_THROTTLE = (3, 15 * 60)
+    time_machine.move_to(dt.datetime(2026, 12, 8, 12, 0, tzinfo=dt.UTC), tick=False)
+    members = MemberFactory.create_batch(4)
+    for other in members[:3]:
+        assert error_codes(post_card(client, other.card_number, "9999")) == ["invalid_credentials"]
+    # Even the right PIN of another card is refused from this address now…
+    response = post_card(client, members[3].card_number, DEFAULT_PIN)
+    assert response.status_code == 429
+    assert error_codes(response) == ["throttled"]
+    # …without locking any account, and other addresses are not affected.
+    assert not any(
+        lockout.is_locked(method=LoginMethod.CARD, identifier=m.card_number) for m in members
+    )
+    other_address = post_card(client, members[3].card_number, DEFAULT_PIN, REMOTE_ADDR="192.0.2.77")
+    assert other_address.status_code == 302
+    # When the window has passed, the address may try again.
+    time_machine.move_to(dt.datetime(2026, 12, 8, 12, 16, tzinfo=dt.UTC), tick=False)
+    assert post_card(client, members[3].card_number, DEFAULT_PIN).status_code == 302
+
+
+def test_successful_logins_do_not_count_toward_the_throttle(client, settings):
+    settings.PORTAL_IP_THROTTLE = (2, 15 * 60)
+    member = MemberFactory()
+    for _ in range(4):
+        assert post_card(client, member.card_number, DEFAULT_PIN).status_code == 302
+        client.post(reverse("members:logout"))
+    assert error_codes(post_card(client, member.card_number, "9999")) == ["invalid_credentials"]
+
+
+def test_format_errors_do_not_count_toward_the_throttle(client, settings, member):
+    settings.PORTAL_IP_THROTTLE = (1, 15 * 60)
+    for _ in range(3):
+        post_card(client, "１２３", "1234")
+    assert post_card(client, member.card_number, DEFAULT_PIN).status_code == 302
+
+
+# --- Attempts, session ----------------------------------------------------------------
+
+
+def test_every_attempt_is_recorded_with_masked_identifier(client, member):
+    post_card(client, member.card_number, "9999", HTTP_USER_AGENT="TestBrowser/1.0")
+    post_card(client, member.card_number, DEFAULT_PIN, HTTP_USER_AGENT="TestBrowser/1.0")
+    attempts = list(LoginAttempt.objects.order_by("id"))
+    assert [a.result for a in attempts] == [LoginResult.INVALID_CREDENTIALS, LoginResult.SUCCESS]
+    for attempt in attempts:
+        assert attempt.member == member
+        assert attempt.method == LoginMethod.CARD
+        assert attempt.masked_identifier == "******" + member.card_number[-4:]
+        assert attempt.client_address == "127.0.0.1"
+        assert attempt.user_agent == "TestBrowser/1.0"
+
+
+def test_login_cycles_session_key_and_csrf_token(client, member):
+    client.get("/login/")
+    session_before = client.session.session_key
+    csrf_before = client.cookies.get("csrftoken")
+    post_card(client, member.card_number, DEFAULT_PIN)
+    assert client.session.session_key != session_before
+    csrf_after = client.cookies.get("csrftoken")
+    assert csrf_before is None or csrf_after is None or csrf_before.value != csrf_after.value
+
+
+def test_logout_is_a_post(client, member):
+    client.force_login(member, backend="members.backends.CardPinBackend")
+    assert client.get(reverse("members:logout")).status_code == 405
+    response = client.post(reverse("members:logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("members:mypage")).status_code == 302
+
+
+def test_idle_session_times_out_with_a_notice(client, member, settings, time_machine):
+    settings.PORTAL_SESSION_IDLE_MINUTES = 15
+    time_machine.move_to(dt.datetime(2026, 12, 8, 12, 0, tzinfo=dt.UTC), tick=False)
+    post_card(client, member.card_number, DEFAULT_PIN)
+    time_machine.move_to(dt.datetime(2026, 12, 8, 12, 14, tzinfo=dt.UTC), tick=False)
+    assert client.get(reverse("members:mypage")).status_code == 200
+    time_machine.move_to(dt.datetime(2026, 12, 8, 12, 29, 30, tzinfo=dt.UTC), tick=False)
+    response = client.get(reverse("members:mypage"), follow=True)
+    assert response.redirect_chain[0] == (reverse("members:login"), 302)
+    assert 'data-notice="session_timeout"' in response.content.decode()
+    assert client.get(reverse("members:mypage")).status_code == 302
+
+
+def test_mypage_requires_login(client):
+    response = client.get(reverse("members:mypage"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("members:login"))
+
+
+def test_staff_never_use_the_member_page(client, db):
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("members:mypage")).status_code == 302
+
+
+def test_members_cannot_sign_in_to_the_admin(client, member):
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": member.web_id, "password": DEFAULT_PASSWORD},
+    )
+    assert response.status_code == 200  # the form again, no redirect into the admin
+    assert "_auth_user_id" not in client.session
+    client.force_login(member, backend="members.backends.CardPinBackend")
+    assert client.get("/admin/").status_code == 302
+
+
+def test_mypage_shows_figures_and_previous_login(client, member, time_machine):
+    time_machine.move_to(dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC), tick=False)
+    post_card(client, member.card_number, DEFAULT_PIN)
+    html = client.get(reverse("members:mypage")).content.decode()
+    assert "今回が初めてのログインです" in html
+    client.post(reverse("members:logout"))
+    time_machine.move_to(dt.datetime(2026, 12, 2, 1, 0, tzinfo=dt.UTC), tick=False)
+    post_web_id(client, member.web_id, DEFAULT_PASSWORD)
+    html = client.get(reverse("members:mypage")).content.decode()
+    contract = member.contract
+    assert f'data-member-number="{member.member_number}"' in html
+    assert f'data-balance="{contract.principal_balance}"' in html
+    assert f'data-available="{contract.available_credit}"' in html
+    assert f'data-limit="{contract.credit_limit}"' in html
+    assert f'data-rate="{contract.annual_rate}"' in html
+    assert 'data-previous-login="2026-12-01T10:00:00+09:00"' in html
+
+
+def test_login_history_shows_only_the_members_own_attempts(client):
+    alice, bob = MemberFactory.create_batch(2)
+    post_card(client, bob.card_number, "9999")
+    post_card(client, alice.card_number, "9999")
+    post_card(client, alice.card_number, DEFAULT_PIN)
+    html = client.get(reverse("members:login-history")).content.decode()
+    assert html.count("<tr data-result=") == 2
+    assert alice.card_number[-4:] in html
+    assert bob.card_number[-4:] not in html
+
+
+def test_member_pages_stay_within_a_constant_number_of_queries(
+    client, member, django_assert_max_num_queries
+):
+    post_card(client, member.card_number, DEFAULT_PIN)
+    with django_assert_max_num_queries(8):
+        client.get(reverse("members:mypage"))
+    with django_assert_max_num_queries(8):
+        client.get(reverse("members:login-history"))
