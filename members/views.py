@@ -91,6 +91,7 @@ def logout_view(request):
     return redirect("members:login")
 
 
+@require_GET
 @member_required
 @never_cache
 def mypage(request):
@@ -106,6 +107,7 @@ def mypage(request):
     )
 
 
+@require_GET
 @member_required
 @never_cache
 def login_history(request):
