@@ -7,6 +7,7 @@ login service answers `contract_terminated` only after the credentials were righ
 """
 
 from django.contrib.auth.backends import ModelBackend
+from django.views.decorators.debug import sensitive_variables
 
 from members.models import ContractStatus, Member
 
@@ -29,6 +30,7 @@ class _MemberBackend(ModelBackend):
 class CardPinBackend(_MemberBackend):
     """Authenticate a member by loan card number and 4-digit PIN."""
 
+    @sensitive_variables("pin_secret")
     def authenticate(self, request, card_number=None, pin_secret=None, **kwargs):
         if card_number is None or pin_secret is None:
             return None
@@ -45,6 +47,7 @@ class CardPinBackend(_MemberBackend):
 class WebIdBackend(_MemberBackend):
     """Authenticate a member by Web-ID and password (both case-sensitive)."""
 
+    @sensitive_variables("password")
     def authenticate(self, request, web_id=None, password=None, **kwargs):
         if web_id is None or password is None:
             return None

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth import authenticate, login
 from django.db import transaction
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from members import lockout
 from members.models import (
@@ -40,6 +41,7 @@ def _identifier_lookup(method: str, identifier: str) -> dict[str, str]:
     return {"card_number": identifier} if method == LoginMethod.CARD else {"web_id": identifier}
 
 
+@sensitive_variables("secret_value")
 def attempt_login(
     *, request: HttpRequest, method: str, identifier: str, secret_value: str
 ) -> LoginOutcome:
@@ -106,6 +108,7 @@ def unlock_web_id(*, member: Member) -> None:
         lockout.unlock_web_id(member.web_id)
 
 
+@sensitive_variables("new_pin_secret")
 @transaction.atomic
 def set_new_pin(*, member: Member, new_pin_secret: str) -> None:
     """Set a new PIN after staff checked the member's identity; this unlocks the card."""

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from members import selectors, services
@@ -58,6 +58,7 @@ def login_page(request):
     return _render_login(request)
 
 
+@sensitive_variables("secret_value")
 @sensitive_post_parameters("pin", "password")
 @require_POST
 @csrf_protect

@@ -515,3 +515,32 @@ def test_member_pages_stay_within_a_constant_number_of_queries(
         client.get(reverse("members:mypage"))
     with django_assert_max_num_queries(8):
         client.get(reverse("members:login-history"))
+
+
+@pytest.mark.parametrize(
+    ("method", "data"),
+    [
+        ("card", {"card_number": "1000000001", "pin": "4826"}),
+        ("web_id", {"web_id": "abcd1234", "password": "Zq4826Secret"}),
+    ],
+)
+def test_error_reports_never_show_the_secret(rf, monkeypatch, method, data):
+    """A crash during login must not put the PIN or password into the error report."""
+    from django.views.debug import ExceptionReporter
+
+    from members import views
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("backend exploded")
+
+    monkeypatch.setattr("members.services.authenticate", crash)
+    request = rf.post("/login/", data, REMOTE_ADDR="127.0.0.1")
+    request._dont_enforce_csrf_checks = True
+    with pytest.raises(RuntimeError) as excinfo:
+        views.login_submit(request, method=method)
+    report = ExceptionReporter(
+        request, excinfo.type, excinfo.value, excinfo.tb
+    ).get_traceback_text()
+    secret = data.get("pin") or data["password"]
+    assert "backend exploded" in report
+    assert secret not in report, [line for line in report.splitlines() if secret in line]
