@@ -30,7 +30,7 @@ class _MemberBackend(ModelBackend):
 class CardPinBackend(_MemberBackend):
     """Authenticate a member by loan card number and 4-digit PIN."""
 
-    @sensitive_variables("pin_secret")
+    @sensitive_variables()  # every frame below sees the PIN too
     def authenticate(self, request, card_number=None, pin_secret=None, **kwargs):
         if card_number is None or pin_secret is None:
             return None
@@ -47,7 +47,7 @@ class CardPinBackend(_MemberBackend):
 class WebIdBackend(_MemberBackend):
     """Authenticate a member by Web-ID and password (both case-sensitive)."""
 
-    @sensitive_variables("password")
+    @sensitive_variables()
     def authenticate(self, request, web_id=None, password=None, **kwargs):
         if web_id is None or password is None:
             return None
