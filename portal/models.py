@@ -138,3 +138,26 @@ class MaintenanceWindow(models.Model):
             if start <= moment < end:
                 return start, end
         return None
+
+
+class MailboxMessage(models.Model):
+    """A copy of an e-mail the portal sent, readable at /demo/mailbox/ in demo mode."""
+
+    sent_at = models.DateTimeField(_("送信日時"), db_index=True)
+    from_email = models.CharField(_("差出人"), max_length=254)
+    to = models.TextField(_("宛先"), help_text=_("カンマ区切り"))
+    subject = models.CharField(_("件名"), max_length=255)
+    body = models.TextField(_("本文"))
+    html_body = models.TextField(_("HTML本文"), blank=True)
+
+    class Meta:
+        verbose_name = _("送信メール")
+        verbose_name_plural = _("送信メール")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self):
+        return f"{self.sent_at:%Y-%m-%d %H:%M} {self.to} {self.subject}"
+
+    @property
+    def recipients(self) -> list[str]:
+        return [address for address in self.to.split(",") if address]

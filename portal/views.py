@@ -1,7 +1,42 @@
-from django.views.generic import TemplateView
+from django.conf import settings
+from django.http import Http404
+from django.views.generic import DetailView, ListView, TemplateView
+
+from portal.models import MailboxMessage
 
 
 class LoginHelpView(TemplateView):
     """Troubleshooting: every cause of a failed login with its remedy."""
 
     template_name = "portal/help_login.html"
+
+
+class DemoOnlyMixin:
+    """Answer 404 unless PORTAL_DEMO is on."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.PORTAL_DEMO:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class MailboxListView(DemoOnlyMixin, ListView):
+    """The demo mailbox: every e-mail the portal sent, newest first."""
+
+    model = MailboxMessage
+    template_name = "portal/mailbox_list.html"
+    context_object_name = "mails"
+    paginate_by = 30
+    http_method_names = ["get", "head"]
+
+    def get_queryset(self):
+        mails = super().get_queryset().defer("body", "html_body")
+        to = self.request.GET.get("to", "").strip()
+        return mails.filter(to__icontains=to) if to else mails
+
+
+class MailboxDetailView(DemoOnlyMixin, DetailView):
+    model = MailboxMessage
+    template_name = "portal/mailbox_detail.html"
+    context_object_name = "mail"
+    http_method_names = ["get", "head"]

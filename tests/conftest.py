@@ -50,3 +50,11 @@ def hash_counter(settings):
     settings.PASSWORD_HASHERS = ["tests.hashers.CountingMD5PasswordHasher"]
     start = CountingMD5PasswordHasher.calls
     return lambda: CountingMD5PasswordHasher.calls - start
+
+
+@pytest.fixture
+def mailbox(settings):
+    """Send through the portal's backend (demo copy on) with delivery to Django's outbox."""
+    settings.EMAIL_BACKEND = "portal.mail.MailboxBackend"
+    settings.PORTAL_MAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PORTAL_DEMO = True

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 # Namespaces that are not this project's own forms (Django's admin has its own tests).
 SKIPPED_NAMESPACES = {"admin"}
 # Example values for URL parameters; a new parametrised URL needs an entry here.
-SAMPLE_KWARGS: dict[str, dict] = {}
+SAMPLE_KWARGS: dict[str, dict] = {"demo:mailbox-detail": {"pk": 1}}
 # Records that a rejected login is supposed to leave behind (SPEC §4: attempts are counted).
 ATTEMPT_RECORDS = {LoginAttempt, AttemptCounter}
 ATTEMPT_CODES = {"invalid_credentials", "locked", "throttled", "contract_terminated"}

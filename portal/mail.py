@@ -1,0 +1,62 @@
+"""Sending e-mail: every message goes through Django's e-mail framework.
+
+`MailboxBackend` delivers through the backend configured by EMAIL_URL and, in demo mode,
+also keeps a copy that the demo mailbox (/demo/mailbox/) shows, like a local mail catcher.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.template.loader import render_to_string
+
+from portal import clock
+from portal.models import MailboxMessage
+
+
+class MailboxBackend(BaseEmailBackend):
+    """Deliver through PORTAL_MAIL_DELIVERY_BACKEND; with PORTAL_DEMO, keep a copy too."""
+
+    def __init__(self, fail_silently=False, **kwargs):
+        super().__init__(fail_silently=fail_silently)
+        self.delivery = get_connection(
+            settings.PORTAL_MAIL_DELIVERY_BACKEND, fail_silently=fail_silently, **kwargs
+        )
+
+    def open(self):
+        return self.delivery.open()
+
+    def close(self):
+        return self.delivery.close()
+
+    def send_messages(self, email_messages):
+        if settings.PORTAL_DEMO:
+            MailboxMessage.objects.bulk_create(_copy(message) for message in email_messages)
+        return self.delivery.send_messages(email_messages)
+
+
+def _copy(message) -> MailboxMessage:
+    html = next(
+        (
+            content
+            for content, mimetype in getattr(message, "alternatives", [])
+            if mimetype == "text/html"
+        ),
+        "",
+    )
+    return MailboxMessage(
+        sent_at=clock.now(),
+        from_email=message.from_email,
+        to=",".join(message.to),
+        subject=message.subject,
+        body=message.body,
+        html_body=html,
+    )
+
+
+def send_templated_mail(*, to: str, template: str, context: dict) -> None:
+    """Send `<template>_subject.txt` / `<template>.txt` (and `.html` if present) to `to`."""
+    context = {"brand_name": settings.PORTAL_BRAND_NAME, **context}
+    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    body = render_to_string(f"{template}.txt", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[to])
+    message.send()
