@@ -37,7 +37,7 @@ class CredentialRule:
     def diagnose(self, value: str) -> ValidationError | None:
         """Return the first format problem of `value`, or None if it is well formed."""
         params = {"label": self.label, "kind": self.kind, "length": self.length_text}
-        if self.hyphen_matters and any(_is_hyphen(c) for c in value):
+        if self.hyphen_matters and any(is_hyphen(c) for c in value):
             return ValidationError(
                 _("%(label)sにハイフン（-）は不要です。%(kind)sのみを続けて入力してください。"),
                 code=FormatError.HYPHEN,
@@ -70,7 +70,7 @@ class CredentialRule:
         return None
 
 
-def _is_hyphen(char: str) -> bool:
+def is_hyphen(char: str) -> bool:
     return char in _HYPHEN_LOOKALIKES or unicodedata.category(char) == "Pd"
 
 

@@ -121,3 +121,18 @@ def reserve_address(address: str) -> bool:
 
 def give_back_address(address: str) -> None:
     give_back(key=address_key(address))
+
+
+def reserve_recovery(address: str) -> bool:
+    """Count a recovery request from `address`; False means the address is throttled.
+
+    Recovery pages answer the same whether or not the data matched, so every request
+    counts, under the same limit as failed logins.
+    """
+    limit, window_seconds = settings.PORTAL_IP_THROTTLE
+    place = reserve(
+        key=address_key(f"recovery:{address}"),
+        limit=limit,
+        window=dt.timedelta(seconds=window_seconds),
+    )
+    return place is not None

@@ -105,6 +105,11 @@ class Member(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("電話番号"), max_length=15, blank=True)
     email = models.EmailField(_("メールアドレス"), blank=True)
     email_verified = models.BooleanField(_("メールアドレス確認済み"), default=False)
+    pending_email = models.EmailField(
+        _("確認待ちのメールアドレス"),
+        blank=True,
+        help_text=_("変更の確認メールのリンクが開かれると、メールアドレスになります。"),
+    )
     postal_code = models.CharField(
         _("郵便番号"),
         max_length=7,
@@ -382,3 +387,50 @@ class AttemptCounter(models.Model):
 
     def __str__(self):
         return f"{self.key[:12]}… {self.failures}"
+
+
+class ChangeKind(models.TextChoices):
+    WEB_ID = "web_id", _("Web-ID")
+    PASSWORD = "password", _("パスワード")
+    EMAIL = "email", _("メールアドレス")
+    ADDRESS = "address", _("住所")
+    PHONE = "phone", _("電話番号")
+    EMPLOYER = "employer", _("勤務先")
+    TRANSFER_ACCOUNT = "transfer_account", _("振込先口座")
+    STATEMENT_DELIVERY = "statement_delivery", _("書面の受取方法")
+
+
+class ProfileChange(models.Model):
+    """A record that a member changed part of their data (never the secret itself)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="profile_changes")
+    kind = models.CharField(_("項目"), max_length=24, choices=ChangeKind.choices)
+    changed_at = models.DateTimeField(_("変更日時"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("登録内容の変更履歴")
+        verbose_name_plural = _("登録内容の変更履歴")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.changed_at:%Y-%m-%d %H:%M} {self.member} {self.get_kind_display()}"
+
+
+class KnownDevice(models.Model):
+    """A browser a member has logged in from, identified by a random cookie (stored hashed)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="known_devices")
+    device_hash = models.CharField(max_length=64)
+    user_agent = models.CharField(_("ブラウザ"), max_length=300, blank=True)
+    first_seen_at = models.DateTimeField(_("初回ログイン"), default=clock.now)
+    last_seen_at = models.DateTimeField(_("最終ログイン"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("ログイン済みの端末")
+        verbose_name_plural = _("ログイン済みの端末")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "device_hash"], name="known_device_once")
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.user_agent[:40]}"

@@ -1,23 +1,32 @@
-"""Writes of the members app: logging in, and staff actions on credentials and contracts."""
+"""Writes of the members app: login, self-service changes, recovery and staff actions."""
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate, login
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.debug import sensitive_variables
 
 from members import lockout
 from members.models import (
+    ChangeKind,
     ContractStatus,
+    KnownDevice,
     LoanContract,
     LoginAttempt,
     LoginMethod,
     LoginResult,
     Member,
+    ProfileChange,
+    TransferAccount,
     mask_identifier,
 )
+from members.tokens import email_verification_token, password_recovery_token
 from portal import clock
+from portal.mail import send_templated_mail
 
 PREVIOUS_LOGIN_SESSION_KEY = "members_previous_login_at"
 
@@ -43,7 +52,12 @@ def _identifier_lookup(method: str, identifier: str) -> dict[str, str]:
 
 @sensitive_variables("secret_value")
 def attempt_login(
-    *, request: HttpRequest, method: str, identifier: str, secret_value: str
+    *,
+    request: HttpRequest,
+    method: str,
+    identifier: str,
+    secret_value: str,
+    device_token: str,
 ) -> LoginOutcome:
     """Check a well-formed credential under lockout and throttle rules; log in on success.
 
@@ -79,6 +93,7 @@ def attempt_login(
     request.session[PREVIOUS_LOGIN_SESSION_KEY] = (
         previous_login.isoformat() if previous_login else None
     )
+    remember_device(request=request, member=member, device_token=device_token, method=method)
     return _record(request, method, identifier, LoginResult.SUCCESS, member)
 
 
@@ -122,3 +137,220 @@ def set_contract_status(*, contract: LoanContract, status: str) -> None:
     """Terminate or reinstate a contract (staff action)."""
     contract.status = status
     contract.save(update_fields=["status"])
+
+
+# --- Member e-mail ------------------------------------------------------------------
+
+
+def notify_member(*, member: Member, template: str, context: dict | None = None) -> bool:
+    """Mail the member at their verified address; an unverified address gets nothing."""
+    if not (member.email and member.email_verified):
+        return False
+    send_templated_mail(
+        to=member.email, template=template, context={"member": member, **(context or {})}
+    )
+    return True
+
+
+def record_change(*, member: Member, kind: str) -> ProfileChange:
+    return ProfileChange.objects.create(member=member, kind=kind, changed_at=clock.now())
+
+
+def link_token(member: Member, generator) -> tuple[str, str]:
+    """Return (uidb64, token) for a link in an e-mail."""
+    return urlsafe_base64_encode(force_bytes(member.pk)), generator.make_token(member)
+
+
+# --- New-browser alert --------------------------------------------------------------
+
+
+def remember_device(
+    *, request: HttpRequest, member: Member, device_token: str, method: str
+) -> bool:
+    """Note the browser a member logged in from; mail an alert if it is new. Return is-new."""
+    device_hash = hashlib.sha256(device_token.encode()).hexdigest()
+    now = clock.now()
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    device, created = KnownDevice.objects.get_or_create(
+        member=member,
+        device_hash=device_hash,
+        defaults={"user_agent": user_agent, "first_seen_at": now, "last_seen_at": now},
+    )
+    if not created:
+        KnownDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+        return False
+    notify_member(
+        member=member,
+        template="emails/new_device",
+        context={
+            "logged_in_at": now,
+            "method": LoginMethod(method).label,
+            "user_agent": user_agent or "不明",
+            "address": client_address(request),
+        },
+    )
+    return True
+
+
+# --- Web-ID and password ------------------------------------------------------------
+
+
+class WebIdTaken(Exception):
+    """Another member took the Web-ID between the form check and the save."""
+
+
+@sensitive_variables("password")
+def set_web_id(*, member: Member, web_id: str, password: str) -> None:
+    """Register or change the member's Web-ID and password (needs a verified e-mail)."""
+    if not member.email_verified:
+        raise PermissionError("a verified e-mail address is required for a Web-ID")
+    had_web_id = member.has_web_id
+    member.web_id = web_id
+    member.set_password(password)
+    try:
+        with transaction.atomic():
+            member.save(update_fields=["web_id", "password"])
+            record_change(member=member, kind=ChangeKind.WEB_ID)
+    except IntegrityError as exc:
+        raise WebIdTaken(web_id) from exc
+    notify_member(
+        member=member,
+        template="emails/web_id_registered",
+        context={"changed": had_web_id, "web_id": web_id},
+    )
+
+
+@sensitive_variables("password")
+@transaction.atomic
+def reset_password(*, member: Member, password: str) -> None:
+    """Set a new password from a recovery link; this also unlocks the Web-ID."""
+    member.set_password(password)
+    member.save(update_fields=["password"])
+    unlock_web_id(member=member)
+    record_change(member=member, kind=ChangeKind.PASSWORD)
+    transaction.on_commit(lambda: notify_member(member=member, template="emails/password_changed"))
+
+
+def send_web_id_reminder(*, member_number: str, email: str, site_url: str) -> None:
+    """Mail the Web-ID if the member number and registered address match; silent otherwise."""
+    member = (
+        Member.objects.members()
+        .filter(member_number=member_number, email__iexact=email, web_id__isnull=False)
+        .first()
+    )
+    if member is not None:
+        notify_member(
+            member=member, template="emails/web_id_reminder", context={"site_url": site_url}
+        )
+
+
+def send_password_recovery(*, web_id: str, email: str, build_url) -> None:
+    """Mail a one-time link to set a new password if Web-ID and address match; silent otherwise.
+
+    `build_url(uidb64, token)` returns the absolute URL of the link.
+    """
+    member = Member.objects.members().filter(web_id=web_id, email__iexact=email).first()
+    if member is not None:
+        uidb64, token = link_token(member, password_recovery_token)
+        notify_member(
+            member=member,
+            template="emails/password_recovery",
+            context={"url": build_url(uidb64, token)},
+        )
+
+
+# --- E-mail address -----------------------------------------------------------------
+
+
+def request_email_verification(*, member: Member, new_email: str | None, build_url) -> None:
+    """Send the verification link for a new address (or for the current unverified one).
+
+    This is the one mail an unverified address ever receives.
+    """
+    if new_email is not None:
+        member.pending_email = new_email
+        member.save(update_fields=["pending_email"])
+    uidb64, token = link_token(member, email_verification_token)
+    send_templated_mail(
+        to=member.pending_email or member.email,
+        template="emails/verify_email",
+        context={"member": member, "url": build_url(uidb64, token)},
+    )
+
+
+@transaction.atomic
+def verify_email(*, member: Member) -> None:
+    """Make the address the link was sent to the member's verified address."""
+    previous = member.email if member.email_verified else ""
+    if member.pending_email:
+        member.email = member.pending_email
+        member.pending_email = ""
+    member.email_verified = True
+    member.save(update_fields=["email", "pending_email", "email_verified"])
+    record_change(member=member, kind=ChangeKind.EMAIL)
+    if previous and previous.lower() != member.email.lower():
+        # Tell the old address too, so a hijacked account notices the change.
+        transaction.on_commit(
+            lambda: send_templated_mail(
+                to=previous,
+                template="emails/contact_changed",
+                context={"member": member, "kinds": [ChangeKind.EMAIL.label]},
+            )
+        )
+
+
+# --- Profile, transfer account, statements -------------------------------------------
+
+CONTACT_FIELDS = {
+    ChangeKind.ADDRESS: ("postal_code", "prefecture", "city", "street", "building"),
+    ChangeKind.PHONE: ("phone",),
+    ChangeKind.EMPLOYER: ("employer",),
+}
+
+
+@transaction.atomic
+def update_profile(*, member: Member, changes: dict[str, str]) -> list[str]:
+    """Save address, phone and employer; record and announce what changed."""
+    kinds = [
+        kind
+        for kind, fields in CONTACT_FIELDS.items()
+        if any(getattr(member, name) != changes[name] for name in fields if name in changes)
+    ]
+    if not kinds:
+        return []
+    for name, value in changes.items():
+        setattr(member, name, value)
+    member.save(update_fields=list(changes))
+    for kind in kinds:
+        record_change(member=member, kind=kind)
+    labels = [ChangeKind(kind).label for kind in kinds]
+    transaction.on_commit(
+        lambda: notify_member(
+            member=member, template="emails/contact_changed", context={"kinds": labels}
+        )
+    )
+    return kinds
+
+
+@transaction.atomic
+def set_transfer_account(*, member: Member, account: dict[str, str]) -> TransferAccount:
+    """Register or replace the account that transfer borrowing pays into."""
+    transfer_account, _created = TransferAccount.objects.update_or_create(
+        member=member, defaults={**account, "updated_at": clock.now()}
+    )
+    record_change(member=member, kind=ChangeKind.TRANSFER_ACCOUNT)
+    labels = [ChangeKind.TRANSFER_ACCOUNT.label]
+    transaction.on_commit(
+        lambda: notify_member(
+            member=member, template="emails/contact_changed", context={"kinds": labels}
+        )
+    )
+    return transfer_account
+
+
+def set_statement_delivery(*, member: Member, delivery: str) -> None:
+    if member.statement_delivery == delivery:
+        return
+    member.statement_delivery = delivery
+    member.save(update_fields=["statement_delivery"])
+    record_change(member=member, kind=ChangeKind.STATEMENT_DELIVERY)

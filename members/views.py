@@ -1,19 +1,37 @@
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from members import selectors, services
+from members import lockout, selectors, services
 from members.decorators import is_member, member_required
-from members.forms import CardLoginForm, WebIdLoginForm
-from members.models import LoginResult
+from members.forms import (
+    CardLoginForm,
+    EmailChangeForm,
+    ForgotPasswordForm,
+    ForgotWebIdForm,
+    NewPasswordForm,
+    NewWebIdForm,
+    ProfileForm,
+    StatementDeliveryForm,
+    TransferAccountForm,
+    WebIdLoginForm,
+)
+from members.models import LoginResult, Member, TransferAccount
+from members.tokens import email_verification_token, password_recovery_token
 
 LOGIN_ERROR_MESSAGES = {
     LoginResult.INVALID_CREDENTIALS: gettext_lazy(
@@ -33,6 +51,10 @@ LOGIN_ERROR_MESSAGES = {
         "時間をおいてからお試しください。"
     ),
 }
+
+# A random id per browser, so a login from a browser not seen before can be told apart.
+DEVICE_COOKIE = "portal_device"
+DEVICE_COOKIE_MAX_AGE = 2 * 365 * 24 * 60 * 60
 
 LOGIN_FORMS = {"card": CardLoginForm, "web_id": WebIdLoginForm}
 
@@ -70,11 +92,25 @@ def login_submit(request, method):
         # A format error: nothing was checked, nothing is counted.
         return _render_login(request, **forms)
     identifier, secret_value = form.credentials()
+    device_token = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(32)
     outcome = services.attempt_login(
-        request=request, method=method, identifier=identifier, secret_value=secret_value
+        request=request,
+        method=method,
+        identifier=identifier,
+        secret_value=secret_value,
+        device_token=device_token,
     )
     if outcome.succeeded:
-        return redirect("members:mypage")
+        response = redirect("members:mypage")
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device_token,
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
     form.add_error(None, _login_error(outcome.result))
     status = 429 if outcome.result == LoginResult.THROTTLED else 200
     return _render_login(request, **forms, status=status)
@@ -114,3 +150,244 @@ def mypage(request):
 def login_history(request):
     page = Paginator(selectors.login_history(request.user), 20).get_page(request.GET.get("page"))
     return render(request, "members/login_history.html", {"page": page})
+
+
+# --- Settings (logged in) -------------------------------------------------------------
+
+
+def _posted(request):
+    """Return the submitted data of a POST (even an empty one), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _absolute(request, viewname, *args):
+    return request.build_absolute_uri(reverse(viewname, args=args))
+
+
+@require_GET
+@member_required
+@never_cache
+def settings_index(request):
+    return render(request, "members/settings/index.html", {"member": request.user})
+
+
+@sensitive_post_parameters("password", "password_confirm")
+@require_http_methods(["GET", "POST"])
+@member_required
+@never_cache
+def settings_web_id(request):
+    """Register or change the Web-ID and password; needs a verified e-mail address."""
+    member = request.user
+    if not member.email_verified:
+        return render(request, "members/settings/web_id.html", {"needs_email": True})
+    form = NewWebIdForm(_posted(request), member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_web_id(
+                member=member,
+                web_id=form.cleaned_data["web_id"],
+                password=form.cleaned_data["password"],
+            )
+        except services.WebIdTaken:
+            form.add_error("web_id", _web_id_taken_error())
+        else:
+            # A password change would otherwise end this session (Django ties sessions to it).
+            update_session_auth_hash(request, member)
+            messages.success(request, _("Web-IDとパスワードを保存しました。"), extra_tags="saved")
+            return redirect("members:settings")
+    return render(request, "members/settings/web_id.html", {"form": form})
+
+
+def _web_id_taken_error():
+    return ValidationError(
+        _("このWeb-IDはすでに使われています。別のWeb-IDをお選びください。"), code="web_id_taken"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+@never_cache
+def settings_email(request):
+    """Change the e-mail address (verified by a link), or resend the verification link."""
+    member = request.user
+    form = EmailChangeForm(_posted(request), member=member)
+    if request.method == "POST" and form.is_valid():
+        services.request_email_verification(
+            member=member,
+            new_email=form.cleaned_data["email"],
+            build_url=lambda uidb64, token: _absolute(
+                request, "members:verify-email", uidb64, token
+            ),
+        )
+        messages.success(
+            request,
+            _("確認メールを送信しました。メールのリンクを開くと変更が完了します。"),
+            extra_tags="verification_sent",
+        )
+        return redirect("members:settings")
+    return render(request, "members/settings/email.html", {"form": form, "member": member})
+
+
+@require_POST
+@member_required
+def settings_email_resend(request):
+    member = request.user
+    if (member.email and not member.email_verified) or member.pending_email:
+        services.request_email_verification(
+            member=member,
+            new_email=None,
+            build_url=lambda uidb64, token: _absolute(
+                request, "members:verify-email", uidb64, token
+            ),
+        )
+        messages.success(request, _("確認メールを再送信しました。"), extra_tags="verification_sent")
+    return redirect("members:settings-email")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+@never_cache
+def settings_profile(request):
+    member = request.user
+    form = ProfileForm(_posted(request), instance=Member.objects.get(pk=member.pk))
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(
+            member=member, changes={name: form.cleaned_data[name] for name in form.fields}
+        )
+        messages.success(request, _("ご登録内容を変更しました。"), extra_tags="saved")
+        return redirect("members:settings")
+    return render(request, "members/settings/profile.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+@never_cache
+def settings_transfer_account(request):
+    member = request.user
+    current = TransferAccount.objects.filter(member=member).first()
+    form = TransferAccountForm(_posted(request), instance=current, member=member)
+    if request.method == "POST" and form.is_valid():
+        services.set_transfer_account(
+            member=member, account={name: form.cleaned_data[name] for name in form.fields}
+        )
+        messages.success(request, _("振込先口座を登録しました。"), extra_tags="saved")
+        return redirect("members:settings")
+    return render(
+        request, "members/settings/transfer_account.html", {"form": form, "current": current}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+@never_cache
+def settings_statement(request):
+    member = request.user
+    form = StatementDeliveryForm(
+        request.POST or None, initial={"statement_delivery": member.statement_delivery}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_statement_delivery(
+            member=member, delivery=form.cleaned_data["statement_delivery"]
+        )
+        messages.success(request, _("書面の受取方法を変更しました。"), extra_tags="saved")
+        return redirect("members:settings")
+    return render(request, "members/settings/statement.html", {"form": form})
+
+
+@require_GET
+@member_required
+def settings_pin(request):
+    """There is no online PIN reset: say where to go instead."""
+    return render(request, "members/settings/pin.html")
+
+
+# --- Account recovery and e-mail links (no login needed) -------------------------------
+
+
+def _member_from_link(uidb64, token, generator) -> Member | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    member = Member.objects.members().filter(pk=pk).first()
+    if member is None or not generator.check_token(member, token):
+        return None
+    return member
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def verify_email(request, uidb64, token):
+    """Show a confirm button (mail scanners follow GET links); POST verifies the address."""
+    member = _member_from_link(uidb64, token, email_verification_token)
+    if member is None:
+        return render(request, "members/account/link_invalid.html", status=400)
+    if request.method == "POST":
+        services.verify_email(member=member)
+        return render(request, "members/account/email_verified.html", {"email": member.email})
+    return render(
+        request,
+        "members/account/verify_email.html",
+        {"address": member.pending_email or member.email},
+    )
+
+
+def _recovery_throttled(request) -> bool:
+    return not lockout.reserve_recovery(services.client_address(request))
+
+
+def _throttled_response(request, template, form):
+    form.add_error(None, _login_error(LoginResult.THROTTLED))
+    return render(request, template, {"form": form}, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def forgot_web_id(request):
+    """Member number + registered address → the Web-ID by mail; the same answer either way."""
+    template = "members/account/forgot_web_id.html"
+    form = ForgotWebIdForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        if _recovery_throttled(request):
+            return _throttled_response(request, template, form)
+        services.send_web_id_reminder(
+            member_number=form.cleaned_data["member_number"],
+            email=form.cleaned_data["email"],
+            site_url=_absolute(request, "members:login"),
+        )
+        return render(request, "members/account/recovery_sent.html", {"what": "web_id"})
+    return render(request, template, {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def forgot_password(request):
+    """Web-ID + registered address → a one-time link by mail; the same answer either way."""
+    template = "members/account/forgot_password.html"
+    form = ForgotPasswordForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        if _recovery_throttled(request):
+            return _throttled_response(request, template, form)
+        services.send_password_recovery(
+            web_id=form.cleaned_data["web_id"],
+            email=form.cleaned_data["email"],
+            build_url=lambda uidb64, token: _absolute(
+                request, "members:reset-password", uidb64, token
+            ),
+        )
+        return render(request, "members/account/recovery_sent.html", {"what": "password"})
+    return render(request, template, {"form": form})
+
+
+@sensitive_post_parameters("password", "password_confirm")
+@require_http_methods(["GET", "POST"])
+@never_cache
+def reset_password(request, uidb64, token):
+    member = _member_from_link(uidb64, token, password_recovery_token)
+    if member is None:
+        return render(request, "members/account/link_invalid.html", status=400)
+    form = NewPasswordForm(_posted(request), member=member)
+    if request.method == "POST" and form.is_valid():
+        services.reset_password(member=member, password=form.cleaned_data["password"])
+        return render(request, "members/account/password_reset_done.html")
+    return render(request, "members/account/reset_password.html", {"form": form})

@@ -55,7 +55,11 @@ def _copy(message) -> MailboxMessage:
 
 def send_templated_mail(*, to: str, template: str, context: dict) -> None:
     """Send `<template>_subject.txt` / `<template>.txt` (and `.html` if present) to `to`."""
-    context = {"brand_name": settings.PORTAL_BRAND_NAME, **context}
+    context = {
+        "brand_name": settings.PORTAL_BRAND_NAME,
+        "support_phone": settings.PORTAL_SUPPORT_PHONE,
+        **context,
+    }
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     body = render_to_string(f"{template}.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=[to])

@@ -21,13 +21,32 @@ from hypothesis import strategies as st
 
 from members.demo import reset_demo_personas
 from members.models import AttemptCounter, LoginAttempt
+from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 # Namespaces that are not this project's own forms (Django's admin has its own tests).
 SKIPPED_NAMESPACES = {"admin"}
+
+
+def _link_kwargs(generator_name):
+    def kwargs():
+        from members import services, tokens
+        from members.models import Member
+
+        member = Member.objects.get(member_number="100000001")
+        uidb64, token = services.link_token(member, getattr(tokens, generator_name))
+        return {"uidb64": uidb64, "token": token}
+
+    return kwargs
+
+
 # Example values for URL parameters; a new parametrised URL needs an entry here.
-SAMPLE_KWARGS: dict[str, dict] = {"demo:mailbox-detail": {"pk": 1}}
+SAMPLE_KWARGS = {
+    "demo:mailbox-detail": lambda: {"pk": 1},
+    "members:verify-email": _link_kwargs("email_verification_token"),
+    "members:reset-password": _link_kwargs("password_recovery_token"),
+}
 # Records that a rejected login is supposed to leave behind (SPEC §4: attempts are counted).
 ATTEMPT_RECORDS = {LoginAttempt, AttemptCounter}
 ATTEMPT_CODES = {"invalid_credentials", "locked", "throttled", "contract_terminated"}
@@ -114,25 +133,32 @@ def project_urls() -> list[str]:
             elif isinstance(pattern, URLPattern):
                 assert pattern.name, f"every URL needs a name: {pattern.pattern}"
                 name = f"{namespace}:{pattern.name}" if namespace else pattern.name
-                urls.append(reverse(name, kwargs=SAMPLE_KWARGS.get(name)))
+                kwargs = SAMPLE_KWARGS[name]() if name in SAMPLE_KWARGS else None
+                urls.append(reverse(name, kwargs=kwargs))
 
     walk(get_resolver().url_patterns, None)
     return sorted(set(urls))
 
 
-def logged_in_client() -> Client:
+# Who browses: nobody, the `standard` persona, and a member whose e-mail is unverified
+# and who has no Web-ID yet (some forms only appear for them).
+CLIENT_STATES = {"anonymous": None, "member": "100000001", "unverified": "299999999"}
+
+
+def client_for(state: str) -> Client:
     from members.models import Member
 
     client = Client()
-    member = Member.objects.get(member_number="100000001")  # the `standard` persona
-    client.force_login(member, backend="members.backends.CardPinBackend")
+    if CLIENT_STATES[state] is not None:
+        member = Member.objects.get(member_number=CLIENT_STATES[state])
+        client.force_login(member, backend="members.backends.CardPinBackend")
     return client
 
 
 def discover_forms() -> list[tuple[str, Form]]:
     found = set()
-    for state, make_client in (("anonymous", Client), ("member", logged_in_client)):
-        client = make_client()
+    for state in CLIENT_STATES:
+        client = client_for(state)
         for url in project_urls():
             response = client.get(url)
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
@@ -145,6 +171,12 @@ def discover_forms() -> list[tuple[str, Form]]:
 
 @pytest.fixture
 def personas(db):
+    MemberFactory(
+        member_number=CLIENT_STATES["unverified"],
+        web_id=None,
+        email_verified=False,
+        pending_email="new-address@example.jp",
+    )
     return reset_demo_personas()
 
 
@@ -167,7 +199,8 @@ def test_every_post_endpoint_is_offered_by_a_discovered_form(personas):
     """A POST endpoint without a form on some page would escape the fuzzer: fail instead."""
     actions = {form.action for _, form in discover_forms() if form.method == "post"}
     for url in project_urls():
-        for client in (Client(), logged_in_client()):
+        for state in CLIENT_STATES:
+            client = client_for(state)
             with transaction.atomic():
                 accepts_post = client.post(url, {}).status_code != 405
                 transaction.set_rollback(True)
@@ -191,7 +224,7 @@ FUZZ_SETTINGS = settings(
 
 
 def _fuzz_form(state: str, form: Form, values: dict[str, str]) -> None:
-    client = logged_in_client() if state == "member" else Client()
+    client = client_for(state)
     data = {name: values.get(name, "") for name in form.fields}
     with transaction.atomic():
         before = database_fingerprint()
@@ -235,7 +268,8 @@ def test_every_form_survives_generated_input(personas, data):
 @FUZZ_SETTINGS
 @given(params=st.dictionaries(st.sampled_from(["page", "q", "kind", "date_from", "x"]), FUZZ_TEXT))
 def test_every_page_survives_generated_query_strings(personas, params):
-    for client in (Client(), logged_in_client()):
+    for state in CLIENT_STATES:
+        client = client_for(state)
         for url in project_urls():
             with transaction.atomic():
                 response = client.get(url, params)
