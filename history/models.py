@@ -1,0 +1,181 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from members.models import LoanContract, Member
+from portal import clock
+
+
+class Kind(models.TextChoices):
+    BORROWING = "borrowing", _("お借入れ")
+    REPAYMENT = "repayment", _("ご返済")
+    INTEREST_FREE_BENEFIT = "interest_free_benefit", _("無利息サービス適用")
+    ATM_FEE = "atm_fee", _("ATM手数料")
+    ADJUSTMENT = "adjustment", _("調整")
+
+
+class Channel(models.TextChoices):
+    INTERNET = "internet", _("インターネット")
+    SMARTPHONE_ATM = "smartphone_atm", _("スマホATM")
+    PARTNER_ATM = "partner_atm", _("提携ATM")
+    TRANSFER = "transfer", _("振込")
+    STAFF = "staff", _("当社処理")
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def for_member(self, member: Member) -> "LedgerEntryQuerySet":
+        return self.filter(member=member)
+
+    def newest_first(self) -> "LedgerEntryQuerySet":
+        return self.order_by("-occurred_at", "-id")
+
+    def oldest_first(self) -> "LedgerEntryQuerySet":
+        return self.order_by("occurred_at", "id")
+
+    def moving_principal(self) -> "LedgerEntryQuerySet":
+        """Return the entries that change the principal balance."""
+        return self.filter(kind__in=[Kind.BORROWING, Kind.REPAYMENT, Kind.ADJUSTMENT])
+
+
+class LedgerEntry(models.Model):
+    """One transaction of the loan ledger. Append-only: staff correct with an adjustment.
+
+    A repayment records how it was split (late damages, then interest, then principal)
+    and what settled interest or late damages it left unpaid.
+    """
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="ledger_entries", verbose_name=_("会員")
+    )
+    occurred_at = models.DateTimeField(_("取引日時"))
+    requested_at = models.DateTimeField(
+        _("受付日時"),
+        null=True,
+        blank=True,
+        help_text=_("受付から実行までに時間があった取引（土曜深夜の振込など）の受付日時"),
+    )
+    kind = models.CharField(_("種類"), max_length=24, choices=Kind.choices)
+    channel = models.CharField(_("チャネル"), max_length=16, choices=Channel.choices)
+    amount = models.PositiveIntegerField(_("金額（円）"))
+    late_damages_paid = models.PositiveIntegerField(_("うち遅延損害金"), default=0)
+    interest_paid = models.PositiveIntegerField(_("うち利息"), default=0)
+    principal_paid = models.PositiveIntegerField(_("うち元金"), default=0)
+    principal_after = models.PositiveIntegerField(_("取引後の元金残高"))
+    interest_unpaid = models.PositiveIntegerField(_("未払利息"), default=0)
+    late_damages_unpaid = models.PositiveIntegerField(_("未払遅延損害金"), default=0)
+    note = models.CharField(_("摘要"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("記録日時"), default=clock.now)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("お取引")
+        verbose_name_plural = _("お取引")
+        indexes = [
+            models.Index(fields=["member", "-occurred_at", "-id"], name="ledger_member_newest"),
+            models.Index(fields=["member", "kind", "occurred_at"], name="ledger_member_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="ledger_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="ledger_repayment_split",
+                condition=~Q(kind=Kind.REPAYMENT)
+                | Q(amount=F("late_damages_paid") + F("interest_paid") + F("principal_paid")),
+            ),
+            models.CheckConstraint(
+                name="ledger_split_only_for_repayments",
+                condition=Q(kind=Kind.REPAYMENT)
+                | Q(late_damages_paid=0, interest_paid=0, principal_paid=0),
+            ),
+            models.CheckConstraint(name="ledger_kind_valid", condition=Q(kind__in=Kind.values)),
+            models.CheckConstraint(
+                name="ledger_channel_valid", condition=Q(channel__in=Channel.values)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.amount:,}円"
+
+
+class InterestFreeSource(models.TextChoices):
+    FIRST_TIME = "first_time", _("初回30日間無利息")
+    POINTS = "points", _("ポイント交換")
+    STAFF = "staff", _("当社付与")
+
+
+class InterestFreePeriod(models.Model):
+    """Days (inclusive) on which no interest accrues for a member."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="interest_free_periods"
+    )
+    first_day = models.DateField(_("開始日"))
+    last_day = models.DateField(_("終了日"))
+    source = models.CharField(_("理由"), max_length=16, choices=InterestFreeSource.choices)
+    granted_at = models.DateTimeField(_("付与日時"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("無利息期間")
+        verbose_name_plural = _("無利息期間")
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(
+                name="interest_free_period_order", condition=Q(last_day__gte=F("first_day"))
+            ),
+            # The first-time benefit exists at most once per member.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(source="first_time"),
+                name="interest_free_first_time_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.first_day}〜{self.last_day}"
+
+
+class DueStatus(models.Model):
+    """Where a contract stands in its monthly repayment cycle.
+
+    The minimum payment itself is not stored: it follows from the balance after the last
+    borrowing (history.schedule.minimum_payment).
+    """
+
+    contract = models.OneToOneField(
+        LoanContract, on_delete=models.CASCADE, related_name="due_status"
+    )
+    next_due_date = models.DateField(_("次回返済期日"), null=True, blank=True)
+    paid_toward_due = models.PositiveIntegerField(_("今回分の返済済額"), default=0)
+
+    class Meta:
+        verbose_name = _("返済期日の状況")
+        verbose_name_plural = _("返済期日の状況")
+
+    def __str__(self):
+        return f"{self.contract.member} {self.next_due_date}"
+
+
+class MailPreference(models.Model):
+    """Which optional e-mails a member wants: transaction mails and repayment reminders."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="mail_preference")
+    transaction_email = models.BooleanField(_("取引確認メール"), default=False)
+    reminder_enabled = models.BooleanField(_("返済期日お知らせメール"), default=False)
+    reminder_days_before = models.PositiveSmallIntegerField(_("何日前に送るか"), default=3)
+    reminder_hour = models.PositiveSmallIntegerField(_("送信する時刻（時）"), default=9)
+
+    class Meta:
+        verbose_name = _("メール配信設定")
+        verbose_name_plural = _("メール配信設定")
+        constraints = [
+            models.CheckConstraint(
+                name="reminder_days_range",
+                condition=Q(reminder_days_before__gte=1, reminder_days_before__lte=7),
+            ),
+            models.CheckConstraint(
+                name="reminder_hour_range", condition=Q(reminder_hour__gte=0, reminder_hour__lte=23)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member}"

@@ -1,0 +1,241 @@
+"""Writes of the loan ledger: borrowing, repayment, interest-free days, the daily job."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from history import schedule
+from history.models import (
+    Channel,
+    DueStatus,
+    InterestFreePeriod,
+    InterestFreeSource,
+    Kind,
+    LedgerEntry,
+    MailPreference,
+)
+from history.selectors import LoanPosition, loan_position, local_date
+from members.models import ContractStatus, LoanContract, Member, StatementDelivery
+from members.services import notify_member
+from portal import clock
+
+MINIMUM_AMOUNT = 1_000
+FIRST_TIME_FREE_DAYS = 30
+# A transfer requested on Saturday from 23:30 is paid out the next morning (SPEC §3).
+SATURDAY_NIGHT_CUTOFF = dt.time(23, 30)
+NEXT_MORNING_PAYOUT = dt.time(9, 0)
+
+
+class LedgerRefusal(Exception):
+    """A borrowing or repayment that the rules do not allow; `code` says which rule."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def transfer_payout_time(requested_at: dt.datetime) -> dt.datetime:
+    """Return when a transfer requested at `requested_at` is paid out."""
+    local = timezone.localtime(requested_at)
+    if local.weekday() == 5 and local.time() >= SATURDAY_NIGHT_CUTOFF:
+        morning = dt.datetime.combine(local.date() + dt.timedelta(days=1), NEXT_MORNING_PAYOUT)
+        return timezone.make_aware(morning)
+    return requested_at
+
+
+def _locked_contract(member: Member) -> LoanContract:
+    # Every ledger write for a member goes through this row lock, so balances stay exact.
+    return LoanContract.objects.select_for_update().get(member=member)
+
+
+def _due_status(contract: LoanContract) -> DueStatus:
+    status, _created = DueStatus.objects.get_or_create(contract=contract)
+    return status
+
+
+@transaction.atomic
+def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> LedgerEntry:
+    """Lend `amount` yen (transfer to the registered account, or cash at an ATM)."""
+    contract = _locked_contract(member)
+    now = clock.now()
+    today = local_date(now)
+    position = loan_position(contract=contract, on=today)
+    if contract.status == ContractStatus.TERMINATED:
+        raise LedgerRefusal(
+            "contract_terminated", _("ご契約が終了しているため、お借入れできません。")
+        )
+    if contract.status == ContractStatus.SUSPENDED or position.overdue_since is not None:
+        raise LedgerRefusal(
+            "contract_suspended",
+            _("お支払いが確認できていないため、現在お借入れはご利用いただけません。"),
+        )
+    if channel == Channel.TRANSFER and not hasattr(member, "transfer_account"):
+        raise LedgerRefusal(
+            "no_transfer_account", _("お借入れの前に、振込先口座をご登録ください。")
+        )
+    available = max(0, contract.credit_limit - position.principal)
+    if amount < MINIMUM_AMOUNT or amount > available:
+        raise LedgerRefusal(
+            "amount_out_of_range",
+            _("お借入れ金額は1,000円以上、ご利用可能額（%(available)s円）以内で入力してください。")
+            % {"available": f"{available:,}"},
+        )
+
+    paid_out_at = transfer_payout_time(now) if channel == Channel.TRANSFER else now
+    paid_out_on = local_date(paid_out_at)
+    is_first = not LedgerEntry.objects.filter(member=member, kind=Kind.BORROWING).exists()
+    if is_first and member.email and member.statement_delivery == StatementDelivery.WEB:
+        InterestFreePeriod.objects.create(
+            member=member,
+            first_day=paid_out_on + dt.timedelta(days=1),
+            last_day=paid_out_on + dt.timedelta(days=FIRST_TIME_FREE_DAYS),
+            source=InterestFreeSource.FIRST_TIME,
+            granted_at=now,
+        )
+    due = _due_status(contract)
+    if position.principal == 0:
+        # Borrowing from a zero balance starts a new repayment cycle (SPEC §6 table).
+        due.next_due_date = schedule.first_due_date(
+            borrowed_on=paid_out_on, due_day=contract.due_day
+        )
+        due.paid_toward_due = 0
+        due.save()
+    entry = LedgerEntry.objects.create(
+        member=member,
+        occurred_at=paid_out_at,
+        requested_at=now if paid_out_at != now else None,
+        kind=Kind.BORROWING,
+        channel=channel,
+        amount=amount,
+        principal_after=position.principal + amount,
+        interest_unpaid=0,
+    )
+    contract.principal_balance = entry.principal_after
+    contract.save(update_fields=["principal_balance"])
+    transaction.on_commit(lambda: send_transaction_mail(member=member, entry=entry))
+    return entry
+
+
+@transaction.atomic
+def repay(*, member: Member, amount: int, channel: str = Channel.INTERNET) -> LedgerEntry:
+    """Take a repayment: late damages first, then interest, then principal."""
+    contract = _locked_contract(member)
+    now = clock.now()
+    today = local_date(now)
+    position = loan_position(contract=contract, on=today)
+    if position.payoff == 0:
+        raise LedgerRefusal("nothing_to_repay", _("ご返済いただくお借入れ残高はありません。"))
+    if amount > position.payoff or (amount < MINIMUM_AMOUNT and amount != position.payoff):
+        raise LedgerRefusal(
+            "amount_out_of_range",
+            _("ご返済金額は1,000円以上、完済金額（%(payoff)s円）以内で入力してください。")
+            % {"payoff": f"{position.payoff:,}"},
+        )
+    damages_paid = min(amount, position.late_damages)
+    interest_paid = min(amount - damages_paid, position.interest)
+    principal_paid = amount - damages_paid - interest_paid
+    entry = LedgerEntry.objects.create(
+        member=member,
+        occurred_at=now,
+        kind=Kind.REPAYMENT,
+        channel=channel,
+        amount=amount,
+        late_damages_paid=damages_paid,
+        interest_paid=interest_paid,
+        principal_paid=principal_paid,
+        principal_after=position.principal - principal_paid,
+        interest_unpaid=position.interest - interest_paid,
+        late_damages_unpaid=position.late_damages - damages_paid,
+    )
+    if position.interest_waived:
+        LedgerEntry.objects.create(
+            member=member,
+            occurred_at=now,
+            kind=Kind.INTEREST_FREE_BENEFIT,
+            channel=channel,
+            amount=position.interest_waived,
+            principal_after=entry.principal_after,
+            note=str(_("無利息期間により利息を免除しました")),
+        )
+    contract.principal_balance = entry.principal_after
+    _advance_due_cycle(contract, position, entry, today=today)
+    contract.save(update_fields=["principal_balance", "status"])
+    transaction.on_commit(lambda: send_transaction_mail(member=member, entry=entry))
+    return entry
+
+
+def _advance_due_cycle(
+    contract: LoanContract, position: LoanPosition, entry: LedgerEntry, *, today: dt.date
+) -> None:
+    """Count a repayment toward the due minimum; start the next cycle once it is met."""
+    due = _due_status(contract)
+    paid_off = entry.principal_after == entry.interest_unpaid == entry.late_damages_unpaid == 0
+    if paid_off:
+        due.next_due_date = None
+        due.paid_toward_due = 0
+    else:
+        # Late damages are extra: only interest and principal count toward the minimum.
+        due.paid_toward_due += entry.interest_paid + entry.principal_paid
+        if due.next_due_date and due.paid_toward_due >= position.minimum_payment:
+            due.next_due_date = schedule.due_date_after(
+                day=max(due.next_due_date, today), due_day=contract.due_day
+            )
+            due.paid_toward_due = 0
+    due.save()
+    if contract.status == ContractStatus.SUSPENDED and (
+        due.next_due_date is None or due.next_due_date >= today
+    ):
+        contract.status = ContractStatus.ACTIVE
+
+
+def grant_interest_free_days(
+    *, member: Member, days: int, source: str = InterestFreeSource.POINTS
+) -> InterestFreePeriod:
+    """Give `days` interest-free days starting today, or after the member's last free day."""
+    today = clock.today()
+    last = (
+        InterestFreePeriod.objects.filter(member=member, last_day__gte=today)
+        .order_by("-last_day")
+        .values_list("last_day", flat=True)
+        .first()
+    )
+    first_day = last + dt.timedelta(days=1) if last else today
+    return InterestFreePeriod.objects.create(
+        member=member,
+        first_day=first_day,
+        last_day=first_day + dt.timedelta(days=days - 1),
+        source=source,
+        granted_at=clock.now(),
+    )
+
+
+def mark_delinquencies(*, today: dt.date) -> tuple[int, int]:
+    """Suspend contracts whose minimum went unpaid by the due date; lift paid-up ones.
+
+    Idempotent; returns (suspended, reinstated) counts.
+    """
+    overdue = LoanContract.objects.filter(
+        status=ContractStatus.ACTIVE, due_status__next_due_date__lt=today, principal_balance__gt=0
+    )
+    suspended = overdue.update(status=ContractStatus.SUSPENDED)
+    current = LoanContract.objects.filter(status=ContractStatus.SUSPENDED).exclude(
+        due_status__next_due_date__lt=today, principal_balance__gt=0
+    )
+    reinstated = current.update(status=ContractStatus.ACTIVE)
+    return suspended, reinstated
+
+
+def set_mail_preference(*, member: Member, **values) -> MailPreference:
+    preference, _created = MailPreference.objects.update_or_create(member=member, defaults=values)
+    return preference
+
+
+def send_transaction_mail(*, member: Member, entry: LedgerEntry) -> None:
+    """Send the 取引確認メール if the member asked for it."""
+    preference = MailPreference.objects.filter(member=member).first()
+    if preference is None or not preference.transaction_email:
+        return
+    notify_member(member=member, template="emails/transaction", context={"entry": entry})
