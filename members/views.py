@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members import lockout, selectors, services
+from members.dashboard import render_panels
 from members.decorators import is_member, member_required
 from members.forms import (
     CardLoginForm,
@@ -138,8 +139,8 @@ def mypage(request):
         "members/mypage.html",
         {
             "member": member,
-            "contract": getattr(member, "contract", None),
             "previous_login_at": selectors.previous_login_at(request.session),
+            "panels": render_panels(request),
         },
     )
 

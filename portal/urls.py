@@ -23,5 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include(portal_patterns)),
     path("demo/", include(demo_patterns)),
+    path("simulator/", include("history.simulator_urls")),
+    path("mypage/", include("history.urls")),
     path("", include("members.urls")),
 ]

@@ -1,0 +1,60 @@
+"""A server-side SVG chart of the principal balance over time (no external service)."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT, PAD, LEFT = 640, 220, 28, 84
+
+
+def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
+    """Return an inline <svg> step chart of (time, balance after) points, oldest first."""
+    if len(points) < 2:
+        return mark_safe("")
+    times = [moment.timestamp() for moment, _ in points]
+    balances = [balance for _, balance in points]
+    start, end = times[0], times[-1]
+    span = (end - start) or 1
+    top = max(balances) or 1
+
+    def x(t):
+        return LEFT + (t - start) / span * (WIDTH - LEFT - PAD)
+
+    def y(balance):
+        return HEIGHT - PAD - balance / top * (HEIGHT - 2 * PAD)
+
+    steps = []
+    for index, (t, balance) in enumerate(zip(times, balances, strict=True)):
+        next_t = times[index + 1] if index + 1 < len(times) else end
+        steps += [(x(t), y(balance)), (x(next_t), y(balance))]
+    path = " ".join(f"{px:.1f},{py:.1f}" for px, py in steps)
+    first_label = timezone.localtime(points[0][0]).strftime("%Y/%m/%d")
+    last_label = timezone.localtime(points[-1][0]).strftime("%Y/%m/%d")
+    grid = format_html_join(
+        "",
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-grid"/>'
+        '<text x="{}" y="{}" class="chart-label" text-anchor="end">{}</text>',
+        (
+            (LEFT, y(value), WIDTH - PAD, y(value), LEFT - 6, y(value) + 4, f"{value:,}")
+            for value in (0, top // 2, top)
+        ),
+    )
+    return format_html(
+        '<svg class="balance-chart" viewBox="0 0 {w} {h}" role="img" aria-label="{label}" '
+        'preserveAspectRatio="xMidYMid meet">{grid}'
+        '<polyline points="{path}" class="chart-line" fill="none"/>'
+        '<text x="{pad}" y="{bottom}" class="chart-label">{first}</text>'
+        '<text x="{right}" y="{bottom}" class="chart-label" text-anchor="end">{last}</text></svg>',
+        w=WIDTH,
+        h=HEIGHT,
+        label=f"元金残高の推移（{first_label}〜{last_label}）",
+        grid=grid,
+        path=path,
+        pad=LEFT,
+        right=WIDTH - PAD,
+        bottom=HEIGHT - 8,
+        first=first_label,
+        last=last_label,
+    )

@@ -1,0 +1,128 @@
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from history.models import Kind
+from members.forms import normalise_digits
+
+
+class AmountField(forms.CharField):
+    """A yen amount typed by a person: full-width digits, commas and 円 are forgiven."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("金額（円）"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        digits = normalise_digits(value).replace(",", "").removesuffix("円")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
+            raise ValidationError(
+                _("金額は半角数字で入力してください（例: 10000）。"), code="format_amount"
+            )
+        return int(digits)
+
+
+class BorrowForm(forms.Form):
+    amount = AmountField(help_text=_("1,000円以上、ご利用可能額まで1円単位で指定できます。"))
+
+
+class RepayForm(forms.Form):
+    amount = AmountField(help_text=_("1,000円以上、完済金額まで1円単位で指定できます。"))
+
+
+class HistoryFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(
+        label=_("種類"), required=False, choices=[("", _("すべて")), *Kind.choices]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise ValidationError(
+                _("開始日は終了日より前の日付を指定してください。"), code="date_order"
+            )
+        return cleaned
+
+
+class InterestInquiryForm(forms.Form):
+    repayment_date = forms.DateField(
+        label=_("ご返済予定日"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, earliest: dt.date, latest: dt.date, **kwargs):
+        self.earliest, self.latest = earliest, latest
+        super().__init__(*args, **kwargs)
+        self.fields["repayment_date"].widget.attrs.update(
+            min=earliest.isoformat(), max=latest.isoformat()
+        )
+
+    def clean_repayment_date(self):
+        day = self.cleaned_data["repayment_date"]
+        if not self.earliest <= day <= self.latest:
+            raise ValidationError(
+                _("%(earliest)s から %(latest)s までの日付を指定してください。"),
+                code="date_out_of_range",
+                params={"earliest": self.earliest, "latest": self.latest},
+            )
+        return day
+
+
+class SimulatorForm(forms.Form):
+    MODES = [
+        ("payment", _("毎月の返済額を計算")),
+        ("count", _("返済回数を計算")),
+        ("amount", _("借入可能額を計算")),
+    ]
+    mode = forms.ChoiceField(label=_("計算内容"), choices=MODES, widget=forms.RadioSelect)
+    amount = AmountField(label=_("お借入れ金額（円）"), required=False)
+    months = forms.IntegerField(
+        label=_("返済回数（月）"), required=False, min_value=1, max_value=600
+    )
+    monthly_payment = AmountField(label=_("毎月の返済額（円）"), required=False)
+    rate = forms.DecimalField(
+        label=_("実質年率（%）"),
+        min_value=0,
+        max_value=20,
+        max_digits=5,
+        decimal_places=2,
+        initial="17.8",
+    )
+
+    NEEDS = {
+        "payment": ("amount", "months"),
+        "count": ("amount", "monthly_payment"),
+        "amount": ("monthly_payment", "months"),
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.NEEDS.get(cleaned.get("mode"), ()):
+            if cleaned.get(name) in (None, ""):
+                self.add_error(
+                    name, ValidationError(_("この計算には入力が必要です。"), code="required")
+                )
+        return cleaned
+
+
+class TransactionMailForm(forms.Form):
+    transaction_email = forms.ChoiceField(
+        label=_("取引確認メール（お借入れ・ご返済のたびにお知らせ）"),
+        choices=[("on", _("受け取る")), ("off", _("受け取らない"))],
+        widget=forms.RadioSelect,
+    )

@@ -1,0 +1,340 @@
+import csv
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from history import services, simulator
+from history.charts import balance_chart
+from history.forms import (
+    BorrowForm,
+    HistoryFilterForm,
+    InterestInquiryForm,
+    RepayForm,
+    SimulatorForm,
+    TransactionMailForm,
+)
+from history.models import Channel, Kind, LedgerEntry, MailPreference
+from history.selectors import loan_position
+from members.decorators import is_member, member_required
+from portal import clock
+from portal.maintenance import closed_until, maintenance_response
+from portal.models import MaintenanceScope
+
+INQUIRY_DAYS_AHEAD = 35
+HISTORY_PAGE_SIZE = 20
+CHART_POINTS = 400
+
+
+def mypage_panel(request: HttpRequest):
+    """The loan figures on /mypage/ (registered with members.dashboard)."""
+    member = request.user
+    contract = getattr(member, "contract", None) if is_member(member) else None
+    if contract is None:
+        return ""
+    position = loan_position(contract=contract, on=clock.today())
+    return render_to_string(
+        "history/includes/mypage_panel.html",
+        {
+            "contract": contract,
+            "position": position,
+            "available": max(0, contract.credit_limit - position.principal),
+        },
+        request=request,
+    )
+
+
+# --- Borrowing and repayment: form → confirmation → done ------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    title: str
+    form_class: type
+    perform: object
+    channel: str
+    maintenance_scope: str
+
+    def closed_until(self):
+        return closed_until(self.maintenance_scope)
+
+
+OPERATIONS = {
+    "borrow": Operation(
+        "borrow", _("お借入れ（振込）"), BorrowForm, services.borrow, Channel.TRANSFER,
+        MaintenanceScope.MEMBER_PAGES,
+    ),
+    "repay": Operation(
+        "repay", _("インターネット返済"), RepayForm, services.repay, Channel.INTERNET,
+        MaintenanceScope.INTERNET_REPAYMENT,
+    ),
+}  # fmt: skip
+CONFIRM_SESSION_KEY = "history_confirmation"
+
+
+def _operation_context(request, operation: Operation) -> dict:
+    contract = request.user.contract
+    position = loan_position(contract=contract, on=clock.today())
+    return {
+        "operation": operation,
+        "contract": contract,
+        "position": position,
+        "available": max(0, contract.credit_limit - position.principal),
+        "transfer_account": getattr(request.user, "transfer_account", None),
+    }
+
+
+def _refusal_error(refusal: services.LedgerRefusal):
+    return ValidationError(refusal.message, code=refusal.code)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+@never_cache
+def ledger_form(request, operation):
+    """Step 1: enter the amount. A valid amount shows the confirmation step."""
+    operation = OPERATIONS[operation]
+    if (until := operation.closed_until()) is not None:
+        return maintenance_response(request, until=until)
+    form = operation.form_class(request.POST if request.method == "POST" else None)
+    context = _operation_context(request, operation)
+    if request.method == "POST" and form.is_valid():
+        nonce = secrets.token_urlsafe(16)
+        request.session[CONFIRM_SESSION_KEY] = {
+            "operation": operation.name,
+            "amount": form.cleaned_data["amount"],
+            "nonce": nonce,
+        }
+        return render(
+            request,
+            "history/confirm.html",
+            {**context, "amount": form.cleaned_data["amount"], "nonce": nonce},
+        )
+    return render(request, "history/ledger_form.html", {**context, "form": form})
+
+
+@require_POST
+@member_required
+@never_cache
+def ledger_confirm(request, operation):
+    """Step 2: carry out what was confirmed, once (a reload or double click does nothing)."""
+    operation = OPERATIONS[operation]
+    if (until := operation.closed_until()) is not None:
+        return maintenance_response(request, until=until)
+    pending = request.session.pop(CONFIRM_SESSION_KEY, None)
+    if (
+        not pending
+        or pending["operation"] != operation.name
+        or not secrets.compare_digest(pending["nonce"], request.POST.get("nonce", ""))
+    ):
+        return redirect(f"history:{operation.name}")
+    form = operation.form_class({"amount": str(pending["amount"])})
+    form.is_valid()
+    try:
+        entry = operation.perform(
+            member=request.user, amount=pending["amount"], channel=operation.channel
+        )
+    except services.LedgerRefusal as refusal:
+        form.add_error("amount", _refusal_error(refusal))
+        context = _operation_context(request, operation)
+        return render(request, "history/ledger_form.html", {**context, "form": form})
+    return redirect(f"history:{operation.name}-done", pk=entry.pk)
+
+
+@require_GET
+@member_required
+@never_cache
+def ledger_done(request, operation, pk):
+    operation = OPERATIONS[operation]
+    kind = Kind.BORROWING if operation.name == "borrow" else Kind.REPAYMENT
+    entry = get_object_or_404(LedgerEntry, pk=pk, member=request.user, kind=kind)
+    return render(
+        request,
+        "history/done.html",
+        {**_operation_context(request, operation), "entry": entry},
+    )
+
+
+# --- History, CSV, chart --------------------------------------------------------------
+
+
+def _filtered_entries(request):
+    form = HistoryFilterForm(request.GET or None)
+    entries = LedgerEntry.objects.for_member(request.user)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["date_from"]:
+            entries = entries.filter(occurred_at__gte=_start_of(data["date_from"]))
+        if data["date_to"]:
+            entries = entries.filter(occurred_at__lt=_start_of(data["date_to"] + dt.timedelta(1)))
+        if data["kind"]:
+            entries = entries.filter(kind=data["kind"])
+    elif form.is_bound:
+        entries = entries.none()
+    return form, entries
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@require_GET
+@member_required
+@never_cache
+def history_list(request):
+    form, entries = _filtered_entries(request)
+    totals = entries.aggregate(
+        count=Count("id"),
+        borrowed=Sum("amount", filter=Q(kind=Kind.BORROWING), default=0),
+        repaid=Sum("amount", filter=Q(kind=Kind.REPAYMENT), default=0),
+        interest=Sum("interest_paid", default=0),
+        late_damages=Sum("late_damages_paid", default=0),
+        principal=Sum("principal_paid", default=0),
+    )
+    paginator = Paginator(entries.newest_first(), HISTORY_PAGE_SIZE)
+    paginator.count = totals["count"]  # counted above already; saves a query
+    page = paginator.get_page(request.GET.get("page"))
+    points = list(
+        entries.moving_principal()
+        .newest_first()
+        .values_list("occurred_at", "principal_after")[:CHART_POINTS]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "history/history_list.html",
+        {
+            "form": form,
+            "page": page,
+            "totals": totals,
+            "chart": balance_chart(list(reversed(points))),
+            "query": query.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+CSV_HEADER = ["取引日時", "受付日時", "種類", "チャネル", "金額", "うち遅延損害金", "うち利息",
+              "うち元金", "取引後元金残高"]  # fmt: skip
+
+
+@require_GET
+@member_required
+@never_cache
+def history_csv(request):
+    """The filtered history as CSV, UTF-8 with BOM so spreadsheets read the Japanese text."""
+    _form, entries = _filtered_entries(request)
+    writer = csv.writer(_Echo())
+    kinds, channels = dict(Kind.choices), dict(Channel.choices)
+
+    def rows():
+        yield "\ufeff" + writer.writerow(CSV_HEADER)
+        for entry in entries.newest_first().iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    timezone.localtime(entry.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+                    timezone.localtime(entry.requested_at).strftime("%Y-%m-%d %H:%M:%S")
+                    if entry.requested_at
+                    else "",
+                    kinds[entry.kind],
+                    channels[entry.channel],
+                    entry.amount,
+                    entry.late_damages_paid,
+                    entry.interest_paid,
+                    entry.principal_paid,
+                    entry.principal_after,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    filename = f"history-{clock.today():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Interest inquiry and simulator ---------------------------------------------------
+
+
+@require_GET
+@member_required
+@never_cache
+def interest_inquiry(request):
+    contract = request.user.contract
+    today = clock.today()
+    current = loan_position(contract=contract, on=today)
+    latest = max(today + dt.timedelta(days=INQUIRY_DAYS_AHEAD), current.next_due_date or today)
+    form = InterestInquiryForm(
+        request.GET if "repayment_date" in request.GET else None, earliest=today, latest=latest
+    )
+    result = None
+    if form.is_bound and form.is_valid():
+        result = loan_position(contract=contract, on=form.cleaned_data["repayment_date"])
+    return render(
+        request,
+        "history/interest_inquiry.html",
+        {"form": form, "result": result, "current": current, "contract": contract},
+    )
+
+
+@require_GET
+def simulator_view(request):
+    """The public repayment simulator (three modes), a GET form."""
+    form = SimulatorForm(request.GET if "mode" in request.GET else None)
+    plan = error = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = _simulate(data)
+        except simulator.SimulationError as exc:
+            error = exc.code
+    return render(request, "history/simulator.html", {"form": form, "plan": plan, "error": error})
+
+
+def _simulate(data):
+    rate = data["rate"]
+    if data["mode"] == "payment":
+        return simulator.monthly_payment_plan(
+            amount=data["amount"], months=data["months"], rate_percent=rate
+        )
+    if data["mode"] == "count":
+        return simulator.payment_count_plan(
+            amount=data["amount"], monthly_payment=data["monthly_payment"], rate_percent=rate
+        )
+    return simulator.borrowable_plan(
+        monthly_payment=data["monthly_payment"], months=data["months"], rate_percent=rate
+    )
+
+
+# --- Mail preference ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+@never_cache
+def transaction_mail_setting(request):
+    """Opt in or out of the 取引確認メール."""
+    preference = MailPreference.objects.filter(member=request.user).first()
+    initial = {"transaction_email": "on" if preference and preference.transaction_email else "off"}
+    form = TransactionMailForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.set_mail_preference(
+            member=request.user, transaction_email=form.cleaned_data["transaction_email"] == "on"
+        )
+        return redirect("members:settings")
+    return render(request, "history/transaction_mail.html", {"form": form})
