@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from history import schedule
+from history import accounting
 from history.models import (
     Channel,
     DueStatus,
@@ -16,13 +16,12 @@ from history.models import (
     LedgerEntry,
     MailPreference,
 )
-from history.selectors import LoanPosition, loan_position, local_date
+from history.selectors import ledger_state, local_date, terms_of
 from members.models import ContractStatus, LoanContract, Member, StatementDelivery
 from members.services import notify_member
 from portal import clock
 
 MINIMUM_AMOUNT = 1_000
-FIRST_TIME_FREE_DAYS = 30
 # A transfer requested on Saturday from 23:30 is paid out the next morning (SPEC §3).
 SATURDAY_NIGHT_CUTOFF = dt.time(23, 30)
 NEXT_MORNING_PAYOUT = dt.time(9, 0)
@@ -51,9 +50,11 @@ def _locked_contract(member: Member) -> LoanContract:
     return LoanContract.objects.select_for_update().get(member=member)
 
 
-def _due_status(contract: LoanContract) -> DueStatus:
-    status, _created = DueStatus.objects.get_or_create(contract=contract)
-    return status
+def _save_due_status(contract: LoanContract, state: accounting.LedgerState) -> None:
+    DueStatus.objects.update_or_create(
+        contract=contract,
+        defaults={"next_due_date": state.next_due_date, "paid_toward_due": state.paid_toward_due},
+    )
 
 
 @transaction.atomic
@@ -61,8 +62,8 @@ def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> L
     """Lend `amount` yen (transfer to the registered account, or cash at an ATM)."""
     contract = _locked_contract(member)
     now = clock.now()
-    today = local_date(now)
-    position = loan_position(contract=contract, on=today)
+    state = ledger_state(contract)
+    position = accounting.position_on(state=state, terms=terms_of(contract), on=local_date(now))
     if contract.status == ContractStatus.TERMINATED:
         raise LedgerRefusal(
             "contract_terminated", _("ご契約が終了しているため、お借入れできません。")
@@ -86,23 +87,26 @@ def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> L
 
     paid_out_at = transfer_payout_time(now) if channel == Channel.TRANSFER else now
     paid_out_on = local_date(paid_out_at)
-    is_first = not LedgerEntry.objects.filter(member=member, kind=Kind.BORROWING).exists()
-    if is_first and member.email and member.statement_delivery == StatementDelivery.WEB:
+    gets_first_time_free = bool(member.email) and (
+        member.statement_delivery == StatementDelivery.WEB
+    )
+    after = accounting.after_borrowing(
+        state=state,
+        amount=amount,
+        terms=terms_of(contract),
+        on=paid_out_on,
+        first_time_free=gets_first_time_free,
+    )
+    if gets_first_time_free and not state.has_borrowed:
+        period = accounting.first_time_free_period(paid_out_on)
         InterestFreePeriod.objects.create(
             member=member,
-            first_day=paid_out_on + dt.timedelta(days=1),
-            last_day=paid_out_on + dt.timedelta(days=FIRST_TIME_FREE_DAYS),
+            first_day=period.first,
+            last_day=period.last,
             source=InterestFreeSource.FIRST_TIME,
             granted_at=now,
         )
-    due = _due_status(contract)
-    if position.principal == 0:
-        # Borrowing from a zero balance starts a new repayment cycle (SPEC §6 table).
-        due.next_due_date = schedule.first_due_date(
-            borrowed_on=paid_out_on, due_day=contract.due_day
-        )
-        due.paid_toward_due = 0
-        due.save()
+    _save_due_status(contract, after)
     entry = LedgerEntry.objects.create(
         member=member,
         occurred_at=paid_out_at,
@@ -110,8 +114,7 @@ def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> L
         kind=Kind.BORROWING,
         channel=channel,
         amount=amount,
-        principal_after=position.principal + amount,
-        interest_unpaid=0,
+        principal_after=after.principal,
     )
     contract.principal_balance = entry.principal_after
     contract.save(update_fields=["principal_balance"])
@@ -125,7 +128,8 @@ def repay(*, member: Member, amount: int, channel: str = Channel.INTERNET) -> Le
     contract = _locked_contract(member)
     now = clock.now()
     today = local_date(now)
-    position = loan_position(contract=contract, on=today)
+    state = ledger_state(contract)
+    position = accounting.position_on(state=state, terms=terms_of(contract), on=today)
     if position.payoff == 0:
         raise LedgerRefusal("nothing_to_repay", _("ご返済いただくお借入れ残高はありません。"))
     if amount > position.payoff or (amount < MINIMUM_AMOUNT and amount != position.payoff):
@@ -134,21 +138,19 @@ def repay(*, member: Member, amount: int, channel: str = Channel.INTERNET) -> Le
             _("ご返済金額は1,000円以上、完済金額（%(payoff)s円）以内で入力してください。")
             % {"payoff": f"{position.payoff:,}"},
         )
-    damages_paid = min(amount, position.late_damages)
-    interest_paid = min(amount - damages_paid, position.interest)
-    principal_paid = amount - damages_paid - interest_paid
+    split = accounting.split_repayment(position, amount)
     entry = LedgerEntry.objects.create(
         member=member,
         occurred_at=now,
         kind=Kind.REPAYMENT,
         channel=channel,
         amount=amount,
-        late_damages_paid=damages_paid,
-        interest_paid=interest_paid,
-        principal_paid=principal_paid,
-        principal_after=position.principal - principal_paid,
-        interest_unpaid=position.interest - interest_paid,
-        late_damages_unpaid=position.late_damages - damages_paid,
+        late_damages_paid=split.late_damages_paid,
+        interest_paid=split.interest_paid,
+        principal_paid=split.principal_paid,
+        principal_after=split.principal_after,
+        interest_unpaid=split.interest_unpaid,
+        late_damages_unpaid=split.late_damages_unpaid,
     )
     if position.interest_waived:
         LedgerEntry.objects.create(
@@ -160,35 +162,20 @@ def repay(*, member: Member, amount: int, channel: str = Channel.INTERNET) -> Le
             principal_after=entry.principal_after,
             note=str(_("無利息期間により利息を免除しました")),
         )
+    after = accounting.after_repayment(
+        state=state, position=position, repayment=split, terms=terms_of(contract), on=today
+    )
+    _save_due_status(contract, after)
     contract.principal_balance = entry.principal_after
-    _advance_due_cycle(contract, position, entry, today=today)
+    if contract.status == ContractStatus.SUSPENDED and not _overdue(after, today):
+        contract.status = ContractStatus.ACTIVE
     contract.save(update_fields=["principal_balance", "status"])
     transaction.on_commit(lambda: send_transaction_mail(member=member, entry=entry))
     return entry
 
 
-def _advance_due_cycle(
-    contract: LoanContract, position: LoanPosition, entry: LedgerEntry, *, today: dt.date
-) -> None:
-    """Count a repayment toward the due minimum; start the next cycle once it is met."""
-    due = _due_status(contract)
-    paid_off = entry.principal_after == entry.interest_unpaid == entry.late_damages_unpaid == 0
-    if paid_off:
-        due.next_due_date = None
-        due.paid_toward_due = 0
-    else:
-        # Late damages are extra: only interest and principal count toward the minimum.
-        due.paid_toward_due += entry.interest_paid + entry.principal_paid
-        if due.next_due_date and due.paid_toward_due >= position.minimum_payment:
-            due.next_due_date = schedule.due_date_after(
-                day=max(due.next_due_date, today), due_day=contract.due_day
-            )
-            due.paid_toward_due = 0
-    due.save()
-    if contract.status == ContractStatus.SUSPENDED and (
-        due.next_due_date is None or due.next_due_date >= today
-    ):
-        contract.status = ContractStatus.ACTIVE
+def _overdue(state: accounting.LedgerState, today: dt.date) -> bool:
+    return state.next_due_date is not None and state.next_due_date < today
 
 
 def grant_interest_free_days(

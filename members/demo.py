@@ -22,6 +22,7 @@ from members.models import (
     StatementDelivery,
     TransferAccount,
 )
+from members.signals import personas_reset
 from portal import clock
 
 
@@ -40,7 +41,6 @@ class Persona:
     credit_limit: int = 500_000
     annual_rate: Decimal = Decimal("17.80")
     due_day: int = DueDay.TWENTY_FIFTH
-    principal_balance: int = 120_000
     status: str = ContractStatus.ACTIVE
     card_locked: bool = False
     web_id_locked: bool = False
@@ -74,7 +74,6 @@ PERSONAS: tuple[Persona, ...] = (
         password="",
         name_kanji="佐藤 花子",
         name_kana="サトウ ハナコ",
-        principal_balance=30_000,
     ),
     Persona(
         key="webid_locked",
@@ -113,7 +112,6 @@ PERSONAS: tuple[Persona, ...] = (
         password="Closed0005",
         name_kanji="田中 健二",
         name_kana="タナカ ケンジ",
-        principal_balance=0,
         status=ContractStatus.TERMINATED,
     ),
     Persona(
@@ -128,7 +126,6 @@ PERSONAS: tuple[Persona, ...] = (
         name_kanji="伊藤 直樹",
         name_kana="イトウ ナオキ",
         credit_limit=300_000,
-        principal_balance=280_000,
         due_day=DueDay.FIFTH,
         status=ContractStatus.SUSPENDED,
     ),
@@ -143,7 +140,6 @@ PERSONAS: tuple[Persona, ...] = (
         password="Free00007",
         name_kanji="渡辺 さくら",
         name_kana="ワタナベ サクラ",
-        principal_balance=50_000,
     ),
     Persona(
         key="points_rich",
@@ -158,7 +154,6 @@ PERSONAS: tuple[Persona, ...] = (
         name_kana="ナカムラ ダイスケ",
         credit_limit=1_000_000,
         annual_rate=Decimal("15.00"),
-        principal_balance=200_000,
     ),
     Persona(
         key="paid_off",
@@ -171,7 +166,6 @@ PERSONAS: tuple[Persona, ...] = (
         password="Paid00009",
         name_kanji="小林 由美",
         name_kana="コバヤシ ユミ",
-        principal_balance=0,
     ),
     Persona(
         key="new_device",
@@ -204,7 +198,11 @@ def reset_demo_personas() -> list[Member]:
     for persona in PERSONAS:
         conflicts |= _persona_conflicts(persona)
     Member.objects.filter(conflicts, is_staff=False).delete()
-    return [_create_persona(persona) for persona in PERSONAS]
+    members = [_create_persona(persona) for persona in PERSONAS]
+    personas_reset.send(
+        sender=Persona, personas=[(p.key, m) for p, m in zip(PERSONAS, members, strict=True)]
+    )
+    return members
 
 
 def _create_persona(persona: Persona) -> Member:
@@ -236,8 +234,7 @@ def _create_persona(persona: Persona) -> Member:
         credit_limit=persona.credit_limit,
         annual_rate=persona.annual_rate,
         due_day=persona.due_day,
-        status=persona.status,
-        principal_balance=persona.principal_balance,
+        status=persona.status,  # the ledger's history sets it (personas_reset)
         contracted_on=today - dt.timedelta(days=365),
     )
     TransferAccount.objects.create(

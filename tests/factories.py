@@ -49,7 +49,7 @@ class LoanContractFactory(DjangoModelFactory):
     annual_rate = Decimal("17.80")
     due_day = DueDay.TWENTY_FIFTH
     status = ContractStatus.ACTIVE
-    principal_balance = 100_000
+    principal_balance = 0  # consistent with an empty ledger
 
 
 class StaffFactory(DjangoModelFactory):

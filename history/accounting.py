@@ -1,0 +1,221 @@
+"""The ledger's arithmetic as pure functions: a state, a position, and what a borrowing or
+a repayment does to them. The services apply these to the database; the seeder applies
+them in memory to build long, realistic histories with bulk inserts.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from history import interest, schedule
+from history.interest import BalanceChange, Period
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The contract terms the arithmetic needs."""
+
+    annual_rate: Decimal
+    late_damages_rate: Decimal
+    due_day: int
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """What the ledger says since the last settlement (the last repayment)."""
+
+    changes: tuple[BalanceChange, ...] = ()  # the first one is the settlement point
+    carried_interest: int = 0  # settled at the last repayment but left unpaid
+    carried_damages: int = 0
+    last_borrowing_balance: int | None = None  # the base of the minimum payment
+    free_periods: tuple[Period, ...] = ()
+    next_due_date: dt.date | None = None
+    paid_toward_due: int = 0
+    has_borrowed: bool = False
+
+    @property
+    def principal(self) -> int:
+        return self.changes[-1].balance if self.changes else 0
+
+
+@dataclass(frozen=True)
+class LoanPosition:
+    """What a member owes on `on`, as if everything were settled that day."""
+
+    on: dt.date
+    principal: int
+    interest: int
+    late_damages: int
+    interest_waived: int  # interest the interest-free days saved since the last settlement
+    settled_through: dt.date | None  # interest is settled up to and including this day
+    next_due_date: dt.date | None
+    minimum_payment: int
+    paid_toward_due: int
+    overdue_since: dt.date | None
+    interest_free_until: dt.date | None
+
+    @property
+    def payoff(self) -> int:
+        return self.principal + self.interest + self.late_damages
+
+    @property
+    def days(self) -> int:
+        """Days of interest since the last settlement (片端入れ)."""
+        return (self.on - self.settled_through).days if self.settled_through else 0
+
+    @property
+    def remaining_due(self) -> int:
+        """What is still to pay by the due date (or, if overdue, to be up to date again)."""
+        return max(0, self.minimum_payment - self.paid_toward_due)
+
+    @property
+    def overdue_amount(self) -> int:
+        if self.overdue_since is None:
+            return 0
+        return self.remaining_due + self.late_damages
+
+    @property
+    def interest_free_days_left(self) -> int:
+        if self.interest_free_until is None or self.interest_free_until < self.on:
+            return 0
+        return (self.interest_free_until - self.on).days + 1
+
+
+def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPosition:
+    """Return the position on `on` (no transaction between the state and that day)."""
+    changes = state.changes
+    overdue_since = None
+    if state.next_due_date is not None and on > state.next_due_date and state.principal:
+        overdue_since = state.next_due_date + ONE_DAY
+    # Overdue days bear late damages instead of interest; free days bear no interest.
+    overdue = [Period(overdue_since, dt.date.max)] if overdue_since else []
+    before_overdue = [Period(dt.date.min, overdue_since - ONE_DAY)] if overdue_since else []
+
+    def accrued(excluded, rate):
+        if not changes:
+            return 0
+        return interest.settle(
+            interest.accrue_over_history(
+                changes=changes,
+                rate_percent=rate,
+                through=on,
+                excluded=interest.merge_periods(excluded),
+            )
+        )
+
+    interest_due = accrued([*state.free_periods, *overdue], terms.annual_rate)
+    without_free_days = accrued(overdue, terms.annual_rate)
+    late_damages = accrued(before_overdue, terms.late_damages_rate) if overdue else 0
+    interest_total = state.carried_interest + interest_due
+    damages_total = state.carried_damages + late_damages
+    base = (
+        state.last_borrowing_balance
+        if state.last_borrowing_balance is not None
+        else state.principal
+    )
+    return LoanPosition(
+        on=on,
+        principal=state.principal,
+        interest=interest_total,
+        late_damages=damages_total,
+        interest_waived=without_free_days - interest_due,
+        settled_through=changes[0].on if changes else None,
+        next_due_date=state.next_due_date,
+        minimum_payment=schedule.minimum_payment(
+            base_balance=base, payoff=state.principal + interest_total + damages_total
+        ),
+        paid_toward_due=state.paid_toward_due,
+        overdue_since=overdue_since,
+        interest_free_until=next((p.last for p in state.free_periods if on <= p.last), None),
+    )
+
+
+@dataclass(frozen=True)
+class Repayment:
+    late_damages_paid: int
+    interest_paid: int
+    principal_paid: int
+    principal_after: int
+    interest_unpaid: int
+    late_damages_unpaid: int
+
+    @property
+    def pays_off(self) -> bool:
+        return self.principal_after == self.interest_unpaid == self.late_damages_unpaid == 0
+
+
+def split_repayment(position: LoanPosition, amount: int) -> Repayment:
+    """Split a repayment: late damages first, then interest, then principal."""
+    damages = min(amount, position.late_damages)
+    interest_paid = min(amount - damages, position.interest)
+    principal = amount - damages - interest_paid
+    return Repayment(
+        late_damages_paid=damages,
+        interest_paid=interest_paid,
+        principal_paid=principal,
+        principal_after=position.principal - principal,
+        interest_unpaid=position.interest - interest_paid,
+        late_damages_unpaid=position.late_damages - damages,
+    )
+
+
+def after_repayment(
+    *, state: LedgerState, position: LoanPosition, repayment: Repayment, terms: Terms, on: dt.date
+) -> LedgerState:
+    """Return the state after `repayment` on `on`: a new settlement point and due cycle."""
+    next_due_date, paid = state.next_due_date, state.paid_toward_due
+    if repayment.pays_off:
+        next_due_date, paid = None, 0
+    else:
+        # Late damages are extra: only interest and principal count toward the minimum.
+        paid += repayment.interest_paid + repayment.principal_paid
+        if next_due_date and paid >= position.minimum_payment:
+            next_due_date = schedule.due_date_after(
+                day=max(next_due_date, on), due_day=terms.due_day
+            )
+            paid = 0
+    return replace(
+        state,
+        changes=(BalanceChange(on, repayment.principal_after),),
+        carried_interest=repayment.interest_unpaid,
+        carried_damages=repayment.late_damages_unpaid,
+        next_due_date=next_due_date,
+        paid_toward_due=paid,
+    )
+
+
+def after_borrowing(
+    *, state: LedgerState, amount: int, terms: Terms, on: dt.date, first_time_free: bool
+) -> LedgerState:
+    """Return the state after lending `amount` on `on`.
+
+    Borrowing from a zero balance starts a repayment cycle (the first-due-date table);
+    the very first borrowing may bring the 30 interest-free days.
+    """
+    free_periods = state.free_periods
+    if first_time_free and not state.has_borrowed:
+        free_periods = (*free_periods, first_time_free_period(on))
+    next_due_date, paid = state.next_due_date, state.paid_toward_due
+    if state.principal == 0:
+        next_due_date = schedule.first_due_date(borrowed_on=on, due_day=terms.due_day)
+        paid = 0
+    new_balance = state.principal + amount
+    return replace(
+        state,
+        changes=(*state.changes, BalanceChange(on, new_balance)),
+        last_borrowing_balance=new_balance,
+        free_periods=tuple(interest.merge_periods(free_periods)),
+        next_due_date=next_due_date,
+        paid_toward_due=paid,
+        has_borrowed=True,
+    )
+
+
+FIRST_TIME_FREE_DAYS = 30
+
+
+def first_time_free_period(borrowed_on: dt.date) -> Period:
+    """Return the 30 interest-free days from the day after the first borrowing."""
+    return Period(borrowed_on + ONE_DAY, borrowed_on + dt.timedelta(days=FIRST_TIME_FREE_DAYS))

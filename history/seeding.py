@@ -1,0 +1,244 @@
+"""Realistic ledger histories for demo personas and generated test members.
+
+Histories are played through the same arithmetic as real transactions
+(history.accounting) but in memory, then written with bulk inserts, so a thousand
+members with a hundred transactions each take seconds.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from history import accounting
+from history.accounting import LedgerState
+from history.models import (
+    Channel,
+    DueStatus,
+    InterestFreePeriod,
+    InterestFreeSource,
+    Kind,
+    LedgerEntry,
+)
+from history.selectors import terms_of
+from members.models import ContractStatus, LoanContract, Member, StatementDelivery
+from portal import clock
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+class Plan:
+    """How a simulated member uses the loan."""
+
+    STANDARD = "standard"  # borrows, repays at least the minimum every month, borrows again
+    DELINQUENT = "delinquent"  # stopped paying: the last due date passed unpaid
+    PAID_OFF = "paid_off"  # repaid everything
+    INTEREST_FREE = "interest_free"  # first borrowing within the last 30 days
+    NEVER_BORROWED = "never_borrowed"
+
+
+@dataclass
+class SimulatedHistory:
+    entries: list[LedgerEntry] = field(default_factory=list)
+    state: LedgerState = field(default_factory=LedgerState)
+    free_periods: list[InterestFreePeriod] = field(default_factory=list)
+
+
+def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
+    naive = dt.datetime.combine(day, dt.time(rng.randint(9, 21), rng.randint(0, 59)))
+    return timezone.make_aware(naive)
+
+
+def simulate(
+    *,
+    member: Member,
+    contract: LoanContract,
+    plan: str,
+    today: dt.date,
+    rng: random.Random,
+    transactions: int = 12,
+) -> SimulatedHistory:
+    """Play a history of about `transactions` entries that ends before `today`."""
+    history = SimulatedHistory()
+    if plan == Plan.NEVER_BORROWED:
+        return history
+    terms = terms_of(contract)
+    free = bool(member.email) and member.statement_delivery == StatementDelivery.WEB
+    limit = contract.credit_limit
+    if plan == Plan.INTEREST_FREE:
+        _borrow(history, member, terms, today - dt.timedelta(days=rng.randint(3, 20)),
+                _round(limit * 0.2), free, rng)  # fmt: skip
+        return history
+
+    months = max(2, transactions // 2)
+    day = today - dt.timedelta(days=30 * months + rng.randint(10, 25))
+    _borrow(history, member, terms, day, _round(limit * rng.uniform(0.3, 0.6)), free, rng)
+    stop_paying = plan == Plan.DELINQUENT
+    while True:
+        due = history.state.next_due_date
+        if due is None:
+            break
+        pay_day = due - dt.timedelta(days=rng.randint(0, 4))
+        if pay_day >= today or (stop_paying and due >= today - dt.timedelta(days=40)):
+            break
+        position = accounting.position_on(state=history.state, terms=terms, on=pay_day)
+        amount = position.remaining_due + rng.choice([0, 0, 1_000, 5_000])
+        _repay(history, member, terms, pay_day, min(amount, position.payoff), rng)
+        borrow_day = pay_day + dt.timedelta(days=rng.randint(3, 12))
+        if rng.random() < 0.25 and history.state.principal < limit * 0.7 and borrow_day < today:
+            _borrow(history, member, terms, borrow_day, _round(limit * 0.1), free, rng)
+    if plan == Plan.PAID_OFF:
+        payoff_day = max(
+            _last_day(history) + ONE_DAY, today - dt.timedelta(days=rng.randint(5, 20))
+        )
+        payoff_day = min(payoff_day, today - ONE_DAY)
+        position = accounting.position_on(state=history.state, terms=terms, on=payoff_day)
+        if position.payoff:
+            _repay(history, member, terms, payoff_day, position.payoff, rng)
+    return history
+
+
+def _round(amount: float) -> int:
+    return max(1_000, int(amount) // 1_000 * 1_000)
+
+
+def _last_day(history: SimulatedHistory) -> dt.date:
+    return history.entries[-1].occurred_at.date() if history.entries else dt.date.min
+
+
+def _borrow(history, member, terms, day, amount, free, rng):
+    if day < _last_day(history):  # a history is written in order
+        return
+    first = not history.state.has_borrowed
+    history.state = accounting.after_borrowing(
+        state=history.state, amount=amount, terms=terms, on=day, first_time_free=free
+    )
+    if first and free:
+        period = accounting.first_time_free_period(day)
+        history.free_periods.append(
+            InterestFreePeriod(
+                member=member,
+                first_day=period.first,
+                last_day=period.last,
+                source=InterestFreeSource.FIRST_TIME,
+                granted_at=_moment(day, rng),
+            )
+        )
+    history.entries.append(
+        LedgerEntry(
+            member=member,
+            occurred_at=_moment(day, rng),
+            kind=Kind.BORROWING,
+            channel=rng.choice([Channel.TRANSFER, Channel.TRANSFER, Channel.PARTNER_ATM]),
+            amount=amount,
+            principal_after=history.state.principal,
+        )
+    )
+
+
+def _repay(history, member, terms, day, amount, rng):
+    if day < _last_day(history):
+        return
+    position = accounting.position_on(state=history.state, terms=terms, on=day)
+    if amount <= 0 or position.payoff == 0:
+        return
+    split = accounting.split_repayment(position, amount)
+    history.state = accounting.after_repayment(
+        state=history.state, position=position, repayment=split, terms=terms, on=day
+    )
+    moment = _moment(day, rng)
+    history.entries.append(
+        LedgerEntry(
+            member=member,
+            occurred_at=moment,
+            kind=Kind.REPAYMENT,
+            channel=rng.choice([Channel.INTERNET, Channel.PARTNER_ATM, Channel.TRANSFER]),
+            amount=amount,
+            late_damages_paid=split.late_damages_paid,
+            interest_paid=split.interest_paid,
+            principal_paid=split.principal_paid,
+            principal_after=split.principal_after,
+            interest_unpaid=split.interest_unpaid,
+            late_damages_unpaid=split.late_damages_unpaid,
+        )
+    )
+    if position.interest_waived:
+        history.entries.append(
+            LedgerEntry(
+                member=member,
+                occurred_at=moment,
+                kind=Kind.INTEREST_FREE_BENEFIT,
+                channel=Channel.STAFF,
+                amount=position.interest_waived,
+                principal_after=split.principal_after,
+                note="無利息期間により利息を免除しました",
+            )
+        )
+
+
+@transaction.atomic
+def seed_histories(
+    members: list[tuple[Member, str]], *, today: dt.date, seed: int = 0, transactions: int = 12
+) -> int:
+    """Give each (member, plan) a simulated history; return the number of entries written."""
+    rng = random.Random(seed)
+    entries, periods, statuses, contracts = [], [], [], []
+    for member, plan in members:
+        contract = member.contract
+        history = simulate(
+            member=member, contract=contract, plan=plan, today=today, rng=rng,
+            transactions=transactions,
+        )  # fmt: skip
+        entries += history.entries
+        periods += history.free_periods
+        state = history.state
+        statuses.append(
+            DueStatus(
+                contract=contract,
+                next_due_date=state.next_due_date,
+                paid_toward_due=state.paid_toward_due,
+            )
+        )
+        contract.principal_balance = state.principal
+        if contract.status != ContractStatus.TERMINATED:
+            overdue = state.next_due_date is not None and state.next_due_date < today
+            contract.status = ContractStatus.SUSPENDED if overdue else ContractStatus.ACTIVE
+        contracts.append(contract)
+    LedgerEntry.objects.bulk_create(entries, batch_size=2000)
+    InterestFreePeriod.objects.bulk_create(periods, batch_size=2000)
+    DueStatus.objects.bulk_create(
+        statuses,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["contract"],
+        update_fields=["next_due_date", "paid_toward_due"],
+    )
+    LoanContract.objects.bulk_update(contracts, ["principal_balance", "status"], batch_size=2000)
+    return len(entries)
+
+
+# The ledger state each demo persona is documented to be in (SPEC §9).
+PERSONA_PLANS = {
+    "standard": Plan.STANDARD,
+    "card_only": Plan.STANDARD,
+    "webid_locked": Plan.STANDARD,
+    "card_locked": Plan.STANDARD,
+    "terminated": Plan.PAID_OFF,
+    "delinquent": Plan.DELINQUENT,
+    "interest_free": Plan.INTEREST_FREE,
+    "points_rich": Plan.STANDARD,
+    "paid_off": Plan.PAID_OFF,
+    "new_device": Plan.STANDARD,
+}
+PERSONA_SEED = 2026
+
+
+def seed_persona_histories(sender, *, personas, **kwargs):
+    """Give freshly reset demo personas their histories (handles members' personas_reset)."""
+    seed_histories(
+        [(member, PERSONA_PLANS.get(key, Plan.NEVER_BORROWED)) for key, member in personas],
+        today=clock.today(),
+        seed=PERSONA_SEED,
+    )
