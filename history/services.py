@@ -226,3 +226,27 @@ def send_transaction_mail(*, member: Member, entry: LedgerEntry) -> None:
     if preference is None or not preference.transaction_email:
         return
     notify_member(member=member, template="emails/transaction", context={"entry": entry})
+
+
+@transaction.atomic
+def post_adjustment(*, member: Member, principal_change: int, note: str) -> LedgerEntry:
+    """Correct the principal by `principal_change` yen (staff); the ledger stays append-only."""
+    if principal_change == 0:
+        raise LedgerRefusal("adjustment_zero", _("調整額を入力してください。"))
+    contract = _locked_contract(member)
+    state = ledger_state(contract)
+    new_balance = state.principal + principal_change
+    if new_balance < 0:
+        raise LedgerRefusal("adjustment_below_zero", _("調整後の元金残高がマイナスになります。"))
+    entry = LedgerEntry.objects.create(
+        member=member,
+        occurred_at=clock.now(),
+        kind=Kind.ADJUSTMENT,
+        channel=Channel.STAFF,
+        amount=abs(principal_change),
+        principal_after=new_balance,
+        note=note,
+    )
+    contract.principal_balance = new_balance
+    contract.save(update_fields=["principal_balance"])
+    return entry
