@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from history.models import Kind
+from history.services import MINIMUM_AMOUNT
 from members.forms import normalise_digits
 
 
@@ -31,12 +32,39 @@ class AmountField(forms.CharField):
         return int(digits)
 
 
-class BorrowForm(forms.Form):
+class _LedgerAmountForm(forms.Form):
+    """An amount from 1,000 yen up to `maximum` (a smaller payoff may be paid exactly)."""
+
+    range_message = ""
+
+    def __init__(self, *args, maximum: int, **kwargs):
+        self.maximum = maximum
+        super().__init__(*args, **kwargs)
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is None:
+            raise ValidationError(_("金額を入力してください。"), code="required")
+        too_small = amount < MINIMUM_AMOUNT and amount != self.maximum
+        if too_small or amount > self.maximum or amount == 0:
+            raise ValidationError(
+                self.range_message,
+                code="amount_out_of_range",
+                params={"maximum": f"{self.maximum:,}"},
+            )
+        return amount
+
+
+class BorrowForm(_LedgerAmountForm):
     amount = AmountField(help_text=_("1,000円以上、ご利用可能額まで1円単位で指定できます。"))
+    range_message = _(
+        "お借入れ金額は1,000円以上、ご利用可能額（%(maximum)s円）以内で入力してください。"
+    )
 
 
-class RepayForm(forms.Form):
+class RepayForm(_LedgerAmountForm):
     amount = AmountField(help_text=_("1,000円以上、完済金額まで1円単位で指定できます。"))
+    range_message = _("ご返済金額は1,000円以上、完済金額（%(maximum)s円）以内で入力してください。")
 
 
 class HistoryFilterForm(forms.Form):

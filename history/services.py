@@ -57,13 +57,15 @@ def _save_due_status(contract: LoanContract, state: accounting.LedgerState) -> N
     )
 
 
-@transaction.atomic
-def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> LedgerEntry:
-    """Lend `amount` yen (transfer to the registered account, or cash at an ATM)."""
-    contract = _locked_contract(member)
-    now = clock.now()
-    state = ledger_state(contract)
-    position = accounting.position_on(state=state, terms=terms_of(contract), on=local_date(now))
+def check_borrowing(
+    *,
+    member: Member,
+    contract: LoanContract,
+    position: accounting.LoanPosition,
+    amount: int,
+    channel: str = Channel.TRANSFER,
+) -> None:
+    """Raise LedgerRefusal if the rules do not allow this borrowing (nothing is written)."""
     if contract.status == ContractStatus.TERMINATED:
         raise LedgerRefusal(
             "contract_terminated", _("ご契約が終了しているため、お借入れできません。")
@@ -84,6 +86,18 @@ def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> L
             _("お借入れ金額は1,000円以上、ご利用可能額（%(available)s円）以内で入力してください。")
             % {"available": f"{available:,}"},
         )
+
+
+@transaction.atomic
+def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> LedgerEntry:
+    """Lend `amount` yen (transfer to the registered account, or cash at an ATM)."""
+    contract = _locked_contract(member)
+    now = clock.now()
+    state = ledger_state(contract)
+    position = accounting.position_on(state=state, terms=terms_of(contract), on=local_date(now))
+    check_borrowing(
+        member=member, contract=contract, position=position, amount=amount, channel=channel
+    )
 
     paid_out_at = transfer_payout_time(now) if channel == Channel.TRANSFER else now
     paid_out_on = local_date(paid_out_at)

@@ -86,17 +86,36 @@ CONFIRM_SESSION_KEY = "history_confirmation"
 def _operation_context(request, operation: Operation) -> dict:
     contract = request.user.contract
     position = loan_position(contract=contract, on=clock.today())
+    available = max(0, contract.credit_limit - position.principal)
     return {
         "operation": operation,
         "contract": contract,
         "position": position,
-        "available": max(0, contract.credit_limit - position.principal),
+        "available": available,
+        "maximum": available if operation.name == "borrow" else position.payoff,
         "transfer_account": getattr(request.user, "transfer_account", None),
     }
 
 
 def _refusal_error(refusal: services.LedgerRefusal):
     return ValidationError(refusal.message, code=refusal.code)
+
+
+def _allowed(request, operation: Operation, form, context) -> bool:
+    """Tell a refused borrowing at the first step already, not only after confirming."""
+    if operation.name != "borrow":
+        return True
+    try:
+        services.check_borrowing(
+            member=request.user,
+            contract=context["contract"],
+            position=context["position"],
+            amount=form.cleaned_data["amount"],
+        )
+    except services.LedgerRefusal as refusal:
+        form.add_error(None, _refusal_error(refusal))
+        return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])
@@ -106,10 +125,12 @@ def ledger_form(request, operation):
     """Step 1: enter the amount. A valid amount shows the confirmation step."""
     operation = OPERATIONS[operation]
     if (until := operation.closed_until()) is not None:
-        return maintenance_response(request, until=until)
-    form = operation.form_class(request.POST if request.method == "POST" else None)
+        return maintenance_response(request, until=until, scope=operation.maintenance_scope)
     context = _operation_context(request, operation)
-    if request.method == "POST" and form.is_valid():
+    form = operation.form_class(
+        request.POST if request.method == "POST" else None, maximum=context["maximum"]
+    )
+    if request.method == "POST" and form.is_valid() and _allowed(request, operation, form, context):
         nonce = secrets.token_urlsafe(16)
         request.session[CONFIRM_SESSION_KEY] = {
             "operation": operation.name,
@@ -131,7 +152,7 @@ def ledger_confirm(request, operation):
     """Step 2: carry out what was confirmed, once (a reload or double click does nothing)."""
     operation = OPERATIONS[operation]
     if (until := operation.closed_until()) is not None:
-        return maintenance_response(request, until=until)
+        return maintenance_response(request, until=until, scope=operation.maintenance_scope)
     pending = request.session.pop(CONFIRM_SESSION_KEY, None)
     if (
         not pending
@@ -139,15 +160,15 @@ def ledger_confirm(request, operation):
         or not secrets.compare_digest(pending["nonce"], request.POST.get("nonce", ""))
     ):
         return redirect(f"history:{operation.name}")
-    form = operation.form_class({"amount": str(pending["amount"])})
+    context = _operation_context(request, operation)
+    form = operation.form_class({"amount": str(pending["amount"])}, maximum=context["maximum"])
     form.is_valid()
     try:
         entry = operation.perform(
             member=request.user, amount=pending["amount"], channel=operation.channel
         )
     except services.LedgerRefusal as refusal:
-        form.add_error("amount", _refusal_error(refusal))
-        context = _operation_context(request, operation)
+        form.add_error(None, _refusal_error(refusal))
         return render(request, "history/ledger_form.html", {**context, "form": form})
     return redirect(f"history:{operation.name}-done", pk=entry.pk)
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 
 from members import lockout
 from members.models import (
@@ -184,20 +183,19 @@ PERSONAS: tuple[Persona, ...] = (
 PERSONAS_BY_KEY = {persona.key: persona for persona in PERSONAS}
 
 
-def _persona_conflicts(persona: Persona) -> Q:
-    query = Q(member_number=persona.member_number) | Q(card_number=persona.card_number)
-    if persona.web_id:
-        query |= Q(web_id=persona.web_id)
-    return query
+# A persona's Web-ID stays free for it even after a demo user changed it (members.forms).
+RESERVED_WEB_IDS = {persona.web_id: persona.member_number for persona in PERSONAS if persona.web_id}
 
 
 @transaction.atomic
 def reset_demo_personas() -> list[Member]:
-    """Restore every persona to its documented state; other members stay as they are."""
-    conflicts = Q()
-    for persona in PERSONAS:
-        conflicts |= _persona_conflicts(persona)
-    Member.objects.filter(conflicts, is_staff=False).delete()
+    """Restore every persona to its documented state; other members stay as they are.
+
+    Persona card numbers are never handed out and persona Web-IDs are reserved
+    (members.forms), so only the personas' own rows are replaced.
+    """
+    numbers = [persona.member_number for persona in PERSONAS]
+    Member.objects.filter(member_number__in=numbers, is_staff=False).delete()
     members = [_create_persona(persona) for persona in PERSONAS]
     personas_reset.send(
         sender=Persona, personas=[(p.key, m) for p, m in zip(PERSONAS, members, strict=True)]

@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from members import credentials
+from members import credentials, demo
 from members.models import Member, StatementDelivery, TransferAccount
 
 
@@ -149,7 +149,9 @@ class NewWebIdForm(NewPasswordForm):
             raise ValidationError(
                 _("Web-IDには英字と数字の両方を含めてください。"), code="web_id_composition"
             )
-        if Member.objects.filter(web_id=web_id).exclude(pk=self.member.pk).exists():
+        reserved_for = demo.RESERVED_WEB_IDS.get(web_id)
+        taken = Member.objects.filter(web_id=web_id).exclude(pk=self.member.pk).exists()
+        if taken or reserved_for not in (None, self.member.member_number):
             raise ValidationError(
                 _("このWeb-IDはすでに使われています。別のWeb-IDをお選びください。"),
                 code="web_id_taken",

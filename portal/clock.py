@@ -24,7 +24,9 @@ def _offset(fake_now: str) -> dt.timedelta:
     except ValueError as exc:
         raise ImproperlyConfigured(f"PORTAL_FAKE_NOW is not an ISO datetime: {fake_now!r}") from exc
     if timezone.is_naive(start):
-        start = timezone.make_aware(start)
+        # The portal's zone, not whichever zone happens to be active on the first call:
+        # the offset is cached for the life of the process.
+        start = timezone.make_aware(start, timezone.get_default_timezone())
     return start - _PROCESS_STARTED_AT
 
 

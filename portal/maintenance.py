@@ -12,6 +12,9 @@ from portal.models import MaintenanceScope, MaintenanceWindow
 # Apps whose every URL is a member page (or the login) and closes in a member-page window.
 MEMBER_APPS = frozenset({"members", "history", "points"})
 
+# Windows may cover every moment (a weekly window a week long); chaining stops a year ahead.
+LONGEST_CLOSURE = dt.timedelta(days=366)
+
 
 def resume_at(*, windows: Iterable[MaintenanceWindow], moment: dt.datetime) -> dt.datetime | None:
     """Return when service resumes if `moment` is inside a window, else None.
@@ -20,7 +23,7 @@ def resume_at(*, windows: Iterable[MaintenanceWindow], moment: dt.datetime) -> d
     """
     windows = list(windows)
     end = moment
-    while True:
+    while end - moment < LONGEST_CLOSURE:
         ends = [
             occurrence[1]
             for window in windows
@@ -37,10 +40,13 @@ def closed_until(scope: str = MaintenanceScope.MEMBER_PAGES) -> dt.datetime | No
     return resume_at(windows=MaintenanceWindow.objects.blocking(scope), moment=clock.now())
 
 
-def maintenance_response(request, *, until: dt.datetime) -> TemplateResponse:
-    """Return the 503 page that says when service resumes."""
+def maintenance_response(
+    request, *, until: dt.datetime, scope: str = MaintenanceScope.MEMBER_PAGES
+) -> TemplateResponse:
+    """Return the 503 page that says which service resumes when."""
     retry_after = max(1, math.ceil((until - clock.now()).total_seconds()))
-    response = TemplateResponse(request, "portal/maintenance.html", {"until": until}, status=503)
+    context = {"until": until, "service": MaintenanceScope(scope).label}
+    response = TemplateResponse(request, "portal/maintenance.html", context, status=503)
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -127,13 +127,14 @@ class MaintenanceWindow(models.Model):
 
     def occurrence_covering(self, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
         """Return (start, end) of the occurrence that contains `moment`, if any."""
-        local = timezone.localtime(moment)
+        zone = timezone.get_default_timezone()  # windows are Asia/Tokyo wall-clock times
+        local = timezone.localtime(moment, zone)
         span_days = self.duration_minutes // (24 * 60) + 1
         for back in range(span_days + 1):
             date = local.date() - dt.timedelta(days=back)
             if not self.starts_on(date):
                 continue
-            start = timezone.make_aware(dt.datetime.combine(date, self.start_time))
+            start = timezone.make_aware(dt.datetime.combine(date, self.start_time), zone)
             end = start + self.duration
             if start <= moment < end:
                 return start, end

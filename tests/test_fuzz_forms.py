@@ -241,6 +241,15 @@ FUZZ_SETTINGS = settings(
 )
 
 
+def _shows_form_again(form: Form, response) -> bool:
+    """Return whether the answer is the same form again (a rejection), not a next step."""
+    if form.method != "post":
+        return False
+    parser = _FormParser(form.action)
+    parser.feed(response.content.decode(errors="replace"))
+    return any((shown.action, shown.fields) == (form.action, form.fields) for shown in parser.forms)
+
+
 def _fuzz_form(state: str, form: Form, values: dict[str, str]) -> None:
     client = client_for(state)
     data = {name: values.get(name, "") for name in form.fields}
@@ -250,7 +259,7 @@ def _fuzz_form(state: str, form: Form, values: dict[str, str]) -> None:
         response = send(form.action, data)
         assert response.status_code < 500, (form, data, response.status_code)
         rejected = response.status_code >= 400 or (
-            form.method == "post" and response.status_code == 200
+            response.status_code == 200 and _shows_form_again(form, response)
         )
         if rejected and form.fields:
             codes = error_codes(response.content.decode(errors="replace"))
