@@ -23,6 +23,7 @@ from history.models import (
     LedgerEntry,
 )
 from history.selectors import terms_of
+from history.services import repayment_entries
 from members.models import ContractStatus, LoanContract, Member, StatementDelivery
 from portal import clock
 
@@ -148,34 +149,15 @@ def _repay(history, member, terms, day, amount, rng):
     history.state = accounting.after_repayment(
         state=history.state, position=position, repayment=split, terms=terms, on=day
     )
-    moment = _moment(day, rng)
-    history.entries.append(
-        LedgerEntry(
-            member=member,
-            occurred_at=moment,
-            kind=Kind.REPAYMENT,
-            channel=rng.choice([Channel.INTERNET, Channel.PARTNER_ATM, Channel.TRANSFER]),
-            amount=amount,
-            late_damages_paid=split.late_damages_paid,
-            interest_paid=split.interest_paid,
-            principal_paid=split.principal_paid,
-            principal_after=split.principal_after,
-            interest_unpaid=split.interest_unpaid,
-            late_damages_unpaid=split.late_damages_unpaid,
-        )
+    channel = rng.choice([Channel.INTERNET, Channel.PARTNER_ATM, Channel.TRANSFER])
+    history.entries += repayment_entries(
+        member=member,
+        at=_moment(day, rng),
+        channel=channel,
+        amount=amount,
+        position=position,
+        split=split,
     )
-    if position.interest_waived:
-        history.entries.append(
-            LedgerEntry(
-                member=member,
-                occurred_at=moment,
-                kind=Kind.INTEREST_FREE_BENEFIT,
-                channel=Channel.STAFF,
-                amount=position.interest_waived,
-                principal_after=split.principal_after,
-                note="無利息期間により利息を免除しました",
-            )
-        )
 
 
 @transaction.atomic

@@ -153,29 +153,11 @@ def repay(*, member: Member, amount: int, channel: str = Channel.INTERNET) -> Le
             % {"payoff": f"{position.payoff:,}"},
         )
     split = accounting.split_repayment(position, amount)
-    entry = LedgerEntry.objects.create(
-        member=member,
-        occurred_at=now,
-        kind=Kind.REPAYMENT,
-        channel=channel,
-        amount=amount,
-        late_damages_paid=split.late_damages_paid,
-        interest_paid=split.interest_paid,
-        principal_paid=split.principal_paid,
-        principal_after=split.principal_after,
-        interest_unpaid=split.interest_unpaid,
-        late_damages_unpaid=split.late_damages_unpaid,
-    )
-    if position.interest_waived:
-        LedgerEntry.objects.create(
-            member=member,
-            occurred_at=now,
-            kind=Kind.INTEREST_FREE_BENEFIT,
-            channel=channel,
-            amount=position.interest_waived,
-            principal_after=entry.principal_after,
-            note=str(_("無利息期間により利息を免除しました")),
+    entry, *_benefit = LedgerEntry.objects.bulk_create(
+        repayment_entries(
+            member=member, at=now, channel=channel, amount=amount, position=position, split=split
         )
+    )
     after = accounting.after_repayment(
         state=state, position=position, repayment=split, terms=terms_of(contract), on=today
     )
@@ -186,6 +168,47 @@ def repay(*, member: Member, amount: int, channel: str = Channel.INTERNET) -> Le
     contract.save(update_fields=["principal_balance", "status"])
     transaction.on_commit(lambda: send_transaction_mail(member=member, entry=entry))
     return entry
+
+
+def repayment_entries(
+    *,
+    member: Member,
+    at: dt.datetime,
+    channel: str,
+    amount: int,
+    position: accounting.LoanPosition,
+    split: accounting.Repayment,
+) -> list[LedgerEntry]:
+    """Return the unsaved entries of a repayment: the repayment, and the interest-free benefit
+    it settled, if any."""
+    entries = [
+        LedgerEntry(
+            member=member,
+            occurred_at=at,
+            kind=Kind.REPAYMENT,
+            channel=channel,
+            amount=amount,
+            late_damages_paid=split.late_damages_paid,
+            interest_paid=split.interest_paid,
+            principal_paid=split.principal_paid,
+            principal_after=split.principal_after,
+            interest_unpaid=split.interest_unpaid,
+            late_damages_unpaid=split.late_damages_unpaid,
+        )
+    ]
+    if position.interest_waived:
+        entries.append(
+            LedgerEntry(
+                member=member,
+                occurred_at=at,
+                kind=Kind.INTEREST_FREE_BENEFIT,
+                channel=channel,
+                amount=position.interest_waived,
+                principal_after=split.principal_after,
+                note=str(_("無利息期間により利息を免除しました")),
+            )
+        )
+    return entries
 
 
 def _overdue(state: accounting.LedgerState, today: dt.date) -> bool:
