@@ -342,42 +342,51 @@ def _throttled_response(request, template, form):
     return render(request, template, {"form": form}, status=429)
 
 
-@require_http_methods(["GET", "POST"])
-@never_cache
-def forgot_web_id(request):
-    """Member number + registered address → the Web-ID by mail; the same answer either way."""
-    template = "members/account/forgot_web_id.html"
-    form = ForgotWebIdForm(_posted(request))
+def _recovery(request, *, form_class, template, what, send):
+    """Both recovery pages: the same answer whether or not the data matched."""
+    form = form_class(_posted(request))
     if request.method == "POST" and form.is_valid():
         if _recovery_throttled(request):
             return _throttled_response(request, template, form)
-        services.send_web_id_reminder(
-            member_number=form.cleaned_data["member_number"],
-            email=form.cleaned_data["email"],
-            site_url=_absolute(request, "members:login"),
-        )
-        return render(request, "members/account/recovery_sent.html", {"what": "web_id"})
+        send(form.cleaned_data)
+        return render(request, "members/account/recovery_sent.html", {"what": what})
     return render(request, template, {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def forgot_web_id(request):
+    """Member number + registered address → the Web-ID by mail."""
+    return _recovery(
+        request,
+        form_class=ForgotWebIdForm,
+        template="members/account/forgot_web_id.html",
+        what="web_id",
+        send=lambda data: services.send_web_id_reminder(
+            member_number=data["member_number"],
+            email=data["email"],
+            site_url=_absolute(request, "members:login"),
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @never_cache
 def forgot_password(request):
-    """Web-ID + registered address → a one-time link by mail; the same answer either way."""
-    template = "members/account/forgot_password.html"
-    form = ForgotPasswordForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        if _recovery_throttled(request):
-            return _throttled_response(request, template, form)
-        services.send_password_recovery(
-            web_id=form.cleaned_data["web_id"],
-            email=form.cleaned_data["email"],
+    """Web-ID + registered address → a one-time link to set a new password by mail."""
+    return _recovery(
+        request,
+        form_class=ForgotPasswordForm,
+        template="members/account/forgot_password.html",
+        what="password",
+        send=lambda data: services.send_password_recovery(
+            web_id=data["web_id"],
+            email=data["email"],
             build_url=lambda uidb64, token: _absolute(
                 request, "members:reset-password", uidb64, token
             ),
-        )
-        return render(request, "members/account/recovery_sent.html", {"what": "password"})
-    return render(request, template, {"form": form})
+        ),
+    )
 
 
 @sensitive_post_parameters("password", "password_confirm")
