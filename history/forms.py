@@ -1,4 +1,5 @@
 import datetime as dt
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -6,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from history.models import Kind
 from history.services import MINIMUM_AMOUNT
-from members.forms import normalise_digits
 
 
 class AmountField(forms.CharField):
@@ -24,7 +24,9 @@ class AmountField(forms.CharField):
         value = super().clean(value)
         if value in self.empty_values:
             return None
-        digits = normalise_digits(value).replace(",", "").removesuffix("円")
+        # Unlike card numbers, hyphens are not forgiven here: "-5000" is not 5,000 yen.
+        typed = "".join(unicodedata.normalize("NFKC", value).split())
+        digits = typed.replace(",", "").removesuffix("円")
         if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
             raise ValidationError(
                 _("金額は半角数字で入力してください（例: 10000）。"), code="format_amount"

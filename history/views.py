@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from history import services, simulator
+from history.accounting import position_on
 from history.charts import balance_chart
 from history.forms import (
     BorrowForm,
@@ -25,7 +26,7 @@ from history.forms import (
     TransactionMailForm,
 )
 from history.models import Channel, Kind, LedgerEntry, MailPreference
-from history.selectors import loan_position
+from history.selectors import ledger_state, loan_position, terms_of
 from members.decorators import is_member, member_required
 from portal import clock
 from portal.maintenance import closed_until, maintenance_response
@@ -298,14 +299,15 @@ def history_csv(request):
 def interest_inquiry(request):
     contract = request.user.contract
     today = clock.today()
-    current = loan_position(contract=contract, on=today)
+    state, terms = ledger_state(contract), terms_of(contract)
+    current = position_on(state=state, terms=terms, on=today)
     latest = max(today + dt.timedelta(days=INQUIRY_DAYS_AHEAD), current.next_due_date or today)
     form = InterestInquiryForm(
         request.GET if "repayment_date" in request.GET else None, earliest=today, latest=latest
     )
     result = None
     if form.is_bound and form.is_valid():
-        result = loan_position(contract=contract, on=form.cleaned_data["repayment_date"])
+        result = position_on(state=state, terms=terms, on=form.cleaned_data["repayment_date"])
     return render(
         request,
         "history/interest_inquiry.html",

@@ -1,0 +1,515 @@
+"""The history page, its CSV and chart, and the interest inquiry, through the pages (SPEC §6)."""
+
+import csv
+import datetime as dt
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from history import services
+from history.models import Channel, Kind, LedgerEntry
+from members.models import StatementDelivery, TransferAccount
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+HISTORY_URL = reverse("history:history")
+CSV_URL = reverse("history:history-csv")
+INTEREST_URL = reverse("history:interest")
+ROW = re.compile(r'<tr data-kind="([a-z_]+)" data-amount="(\d+)" data-balance-after="(\d+)"')
+BOM = "\ufeff"
+
+
+def tokyo(year, month, day, hour=12, minute=0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=TOKYO)
+
+
+def error_codes(response) -> list[str]:
+    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
+
+
+def data(response, name: str) -> str:
+    """Return the value of the one `data-<name>` attribute on the page."""
+    (value,) = re.findall(rf'data-{name}="([^"]*)"', response.content.decode())
+    return value
+
+
+def rows(response) -> list[tuple[str, int, int]]:
+    return [
+        (kind, int(amount), int(after))
+        for kind, amount, after in ROW.findall(response.content.decode())
+    ]
+
+
+def log_in(client, member):
+    client.force_login(member, backend="members.backends.CardPinBackend")
+    return client
+
+
+FIRST_ENTRY_AT = tokyo(2026, 1, 5, 10)
+
+
+def make_entries(member, count: int, *, start=FIRST_ENTRY_AT, step=dt.timedelta(days=1)):
+    """Bulk-create `count` entries one `step` apart: two borrowings of 10,000 yen, then a
+    repayment of 3,000 yen (500 yen interest), and again. Return them oldest first."""
+    entries, balance = [], 0
+    for index in range(count):
+        at = start + index * step
+        if index % 3 == 2:
+            balance -= 2_500
+            entry = LedgerEntry(
+                member=member, occurred_at=at, kind=Kind.REPAYMENT, channel=Channel.INTERNET,
+                amount=3_000, interest_paid=500, principal_paid=2_500, principal_after=balance,
+            )  # fmt: skip
+        else:
+            balance += 10_000
+            entry = LedgerEntry(
+                member=member, occurred_at=at, kind=Kind.BORROWING, channel=Channel.TRANSFER,
+                amount=10_000, principal_after=balance,
+            )  # fmt: skip
+        entries.append(entry)
+    return LedgerEntry.objects.bulk_create(entries)
+
+
+def as_rows(entries) -> list[tuple[str, int, int]]:
+    return [(entry.kind, entry.amount, entry.principal_after) for entry in entries]
+
+
+def newest_first(entries):
+    return sorted(entries, key=lambda entry: (entry.occurred_at, entry.pk), reverse=True)
+
+
+def totals_of(entries) -> dict[str, str]:
+    return {
+        "count": str(len(entries)),
+        "total-borrowed": str(sum(e.amount for e in entries if e.kind == Kind.BORROWING)),
+        "total-repaid": str(sum(e.amount for e in entries if e.kind == Kind.REPAYMENT)),
+        "total-interest": str(sum(e.interest_paid for e in entries)),
+    }
+
+
+def totals_on(response) -> dict[str, str]:
+    return {name: data(response, name) for name in totals_of([])}
+
+
+@pytest.fixture
+def member_client(client, member):
+    return log_in(client, member)
+
+
+# --- The list ------------------------------------------------------------------------
+
+
+def test_history_lists_entries_newest_first_with_their_figures(member_client, member):
+    entries = make_entries(member, 5)
+
+    response = member_client.get(HISTORY_URL)
+
+    assert response.status_code == 200
+    assert rows(response) == as_rows(newest_first(entries))
+    assert rows(response)[0] == (Kind.BORROWING, 10_000, 37_500)
+    assert totals_on(response) == totals_of(entries)
+
+
+def test_entries_at_the_same_moment_keep_the_order_they_were_written(member_client, member):
+    same_moment = tokyo(2026, 12, 1, 10)
+    entries = make_entries(member, 3, start=same_moment, step=dt.timedelta(0))
+
+    assert rows(member_client.get(HISTORY_URL)) == as_rows(reversed(entries))
+
+
+def test_empty_history_says_so(member_client):
+    response = member_client.get(HISTORY_URL)
+
+    assert rows(response) == []
+    assert data(response, "count") == "0"
+    assert "該当するお取引はありません" in response.content.decode()
+
+
+def test_history_is_paginated_by_twenty(member_client, member):
+    entries = newest_first(make_entries(member, 45))
+
+    first = member_client.get(HISTORY_URL)
+    third = member_client.get(HISTORY_URL, {"page": "3"})
+    beyond = member_client.get(HISTORY_URL, {"page": "99"})
+    garbage = member_client.get(HISTORY_URL, {"page": "abc"})
+
+    assert rows(first) == as_rows(entries[:20])
+    assert rows(third) == as_rows(entries[40:])
+    assert rows(beyond) == rows(third)  # past the end: the last page
+    assert rows(garbage) == rows(first)
+    assert 'href="?page=2"' in first.content.decode()
+    # Totals cover the whole period, not just the page shown.
+    assert totals_on(third) == totals_on(first) == totals_of(entries)
+
+
+def test_page_links_keep_the_filters(member_client, member):
+    entries = make_entries(member, 45)
+    borrowings = newest_first([e for e in entries if e.kind == Kind.BORROWING])
+    query = {"date_from": "2026-01-01", "date_to": "2026-12-31", "kind": "borrowing"}
+
+    first = member_client.get(HISTORY_URL, query)
+    second = member_client.get(HISTORY_URL, {**query, "page": "2"})
+
+    filters = "?date_from=2026-01-01&amp;date_to=2026-12-31&amp;kind=borrowing"
+    assert f'href="{filters}&amp;page=2"' in first.content.decode()
+    assert f'href="{filters}&amp;page=1"' in second.content.decode()
+    assert rows(first) + rows(second) == as_rows(borrowings)
+    assert totals_on(second) == totals_of(borrowings)
+
+
+def test_filters_by_period_and_kind_with_totals_for_the_period(member_client, member):
+    entries = make_entries(member, 30)  # one a day from 2026-01-05
+    in_period = [
+        e for e in entries if dt.date(2026, 1, 10) <= e.occurred_at.date() <= dt.date(2026, 1, 20)
+    ]
+    repayments = [e for e in in_period if e.kind == Kind.REPAYMENT]
+
+    period = member_client.get(HISTORY_URL, {"date_from": "2026-01-10", "date_to": "2026-01-20"})
+    repaid = member_client.get(
+        HISTORY_URL, {"date_from": "2026-01-10", "date_to": "2026-01-20", "kind": "repayment"}
+    )
+    since = member_client.get(HISTORY_URL, {"date_from": "2026-01-30"})
+    until = member_client.get(HISTORY_URL, {"date_to": "2026-01-06"})
+
+    assert len(in_period) == 11
+    assert rows(period) == as_rows(newest_first(in_period))
+    assert totals_on(period) == totals_of(in_period)
+    assert rows(repaid) == as_rows(newest_first(repayments))
+    assert totals_on(repaid) == totals_of(repayments)
+    assert data(repaid, "total-borrowed") == "0"
+    assert len(rows(since)) == 5
+    assert len(rows(until)) == 2
+
+
+def test_period_boundaries_are_days_in_tokyo(member_client, member):
+    early = tokyo(2026, 3, 10, 0, 30)  # still 2026-03-09 in UTC
+    late = tokyo(2026, 3, 10, 23, 59)
+    next_morning = tokyo(2026, 3, 11, 8, 0)  # still 2026-03-10 in UTC
+    for moment in (early, late, next_morning):
+        make_entries(member, 1, start=moment)
+
+    response = member_client.get(HISTORY_URL, {"date_from": "2026-03-10", "date_to": "2026-03-10"})
+
+    assert data(response, "count") == "2"
+    assert len(rows(response)) == 2
+
+
+def test_date_from_after_date_to_is_an_error_and_shows_nothing(member_client, member):
+    make_entries(member, 10)
+
+    response = member_client.get(HISTORY_URL, {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+
+    assert response.status_code == 200
+    assert error_codes(response) == ["date_order"]
+    assert rows(response) == []
+    assert data(response, "count") == "0"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ({"kind": "gift"}, "invalid_choice"),
+        ({"kind": "<script>"}, "invalid_choice"),
+        ({"date_from": "yesterday"}, "invalid"),
+        ({"date_to": "2026-02-30"}, "invalid"),
+        ({"date_from": "９９９９９-01-01"}, "invalid"),
+    ],
+)
+def test_invalid_filters_are_errors_and_show_nothing(member_client, member, query, code):
+    make_entries(member, 10)
+
+    response = member_client.get(HISTORY_URL, query)
+    download = member_client.get(CSV_URL, query)
+
+    assert response.status_code == 200
+    assert error_codes(response) == [code]
+    assert rows(response) == []
+    assert download.status_code == 200
+    assert len(read_csv(download)) == 1  # the header only
+
+
+def test_only_the_members_own_entries_appear(member_client, member):
+    own = make_entries(member, 3)
+    make_entries(MemberFactory(), 7, start=tokyo(2026, 1, 6, 9))
+
+    response = member_client.get(HISTORY_URL)
+    download = read_csv(member_client.get(CSV_URL))
+
+    assert rows(response) == as_rows(newest_first(own))
+    assert totals_on(response) == totals_of(own)
+    assert len(download) == 1 + len(own)
+
+
+def test_history_pages_need_a_login(client):
+    for url in (HISTORY_URL, CSV_URL, INTEREST_URL):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("members:login"))
+
+
+# --- The chart -----------------------------------------------------------------------
+
+
+def test_chart_of_the_balance_is_drawn_from_two_changes(member_client, member):
+    make_entries(member, 2)
+
+    html = member_client.get(HISTORY_URL).content.decode()
+
+    assert '<svg class="balance-chart"' in html
+    assert "<polyline" in html
+    assert "2026/01/05" in html
+    assert "2026/01/06" in html
+
+
+def test_no_chart_for_a_single_change(member_client, member):
+    make_entries(member, 1)
+
+    assert "<svg" not in member_client.get(HISTORY_URL).content.decode()
+
+
+# --- CSV -----------------------------------------------------------------------------
+
+
+def read_csv(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith(BOM)
+    return list(csv.reader(io.StringIO(text.removeprefix(BOM))))
+
+
+def test_csv_download_is_utf8_with_bom_and_a_header(member_client, member):
+    entries = make_entries(member, 4)
+
+    response = member_client.get(CSV_URL)
+    body = b"".join(response.streaming_content)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert 'filename="history-20261209.csv"' in response["Content-Disposition"]
+    assert body.startswith(b"\xef\xbb\xbf")
+    header, *lines = list(csv.reader(io.StringIO(body.decode("utf-8").removeprefix(BOM))))
+    assert header[:3] == ["取引日時", "受付日時", "種類"]
+    assert "金額" in header
+    amount, balance = header.index("金額"), header.index("取引後元金残高")
+    expected = newest_first(entries)
+    assert [(line[2], int(line[amount]), int(line[balance])) for line in lines] == [
+        (e.get_kind_display(), e.amount, e.principal_after) for e in expected
+    ]
+    assert lines[0][0] == "2026-01-08 10:00:00"  # Tokyo time
+    assert {line[2] for line in lines} == {"お借入れ", "ご返済"}
+    assert lines[1][amount] == "3000"  # unformatted: no separators, no 円
+
+
+def test_csv_applies_the_same_filters(member_client, member):
+    entries = make_entries(member, 30)
+    expected = newest_first(
+        [
+            e
+            for e in entries
+            if e.kind == Kind.BORROWING and dt.date(2026, 1, 10) <= e.occurred_at.date()
+        ]
+    )
+
+    lines = read_csv(member_client.get(CSV_URL, {"date_from": "2026-01-10", "kind": "borrowing"}))[
+        1:
+    ]
+
+    assert [line[0][:10] for line in lines] == [
+        e.occurred_at.astimezone(TOKYO).date().isoformat() for e in expected
+    ]
+    assert {line[2] for line in lines} == {"お借入れ"}
+
+
+def test_csv_link_on_the_page_carries_the_filters(member_client, member):
+    make_entries(member, 3)
+
+    html = member_client.get(HISTORY_URL, {"kind": "repayment", "page": "1"}).content.decode()
+
+    assert f'href="{CSV_URL}?kind=repayment"' in html
+
+
+def test_csv_shows_when_a_saturday_night_transfer_was_requested(
+    member_client, member, time_machine
+):
+    TransferAccount.objects.create(
+        member=member, bank_code="0001", branch_code="001", account_number="1234567",
+        holder_kana=member.name_kana,
+    )  # fmt: skip
+    time_machine.move_to(tokyo(2026, 12, 12, 23, 40), tick=False)
+    services.borrow(member=member, amount=5_000)
+
+    (line,) = read_csv(log_in(member_client, member).get(CSV_URL))[1:]
+
+    assert line[:4] == ["2026-12-13 09:00:00", "2026-12-12 23:40:00", "お借入れ", "振込"]
+
+
+# --- A constant number of queries ----------------------------------------------------
+
+# The same budget for a short and a long history (SPEC §11). The session, the member and
+# the maintenance windows take three; the inquiry reads the ledger twice (today and the
+# chosen day).
+QUERY_BUDGETS = {
+    HISTORY_URL: 10,
+    reverse("members:mypage"): 12,
+    INTEREST_URL: 16,
+}
+FILTERS = {"date_from": "2026-01-01", "date_to": "2026-12-31", "kind": "borrowing"}
+
+
+@pytest.mark.parametrize("count", [5, 300])
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        (HISTORY_URL, {"page": "2"}),
+        (HISTORY_URL, {**FILTERS, "page": "2"}),
+        (reverse("members:mypage"), {}),
+        (INTEREST_URL, {"repayment_date": "2026-12-20"}),
+    ],
+)
+def test_member_pages_need_a_constant_number_of_queries(
+    member_client, member, django_assert_max_num_queries, count, url, query
+):
+    make_entries(member, count)
+
+    with django_assert_max_num_queries(QUERY_BUDGETS[url]):
+        response = member_client.get(url, query)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 300])
+@pytest.mark.parametrize("query", [{}, FILTERS])
+def test_csv_needs_a_constant_number_of_queries(
+    member_client, member, django_assert_max_num_queries, count, query
+):
+    entries = make_entries(member, count)
+
+    with django_assert_max_num_queries(QUERY_BUDGETS[HISTORY_URL]):
+        lines = read_csv(member_client.get(CSV_URL, query))
+
+    kinds = {query.get("kind", Kind.BORROWING), query.get("kind", Kind.REPAYMENT)}
+    assert len(lines) == 1 + sum(entry.kind in kinds for entry in entries)
+
+
+# --- Interest inquiry ----------------------------------------------------------------
+
+
+def borrowed(member, time_machine, *, on: dt.datetime, amount: int):
+    time_machine.move_to(on, tick=False)
+    return services.borrow(member=member, amount=amount, channel=Channel.PARTNER_ATM)
+
+
+def inquire(client, member, day: str):
+    return log_in(client, member).get(INTEREST_URL, {"repayment_date": day})
+
+
+def test_inquiry_matches_the_published_example(client, time_machine):
+    """100,000 yen at 17.8% for 30 days = 1,463 yen (SPEC §6), with no interest-free days."""
+    member = MemberFactory(statement_delivery=StatementDelivery.POST)
+    borrowed(member, time_machine, on=tokyo(2026, 12, 10), amount=100_000)
+
+    ahead = inquire(client, member, "2027-01-09")
+    time_machine.move_to(tokyo(2027, 1, 9), tick=False)
+    on_the_day = inquire(client, member, "2027-01-09")
+
+    for response in (ahead, on_the_day):
+        assert response.status_code == 200
+        assert data(response, "days") == "30"
+        assert data(response, "interest") == "1463"
+        assert data(response, "payoff") == "101463"
+        assert "data-interest-waived" not in response.content.decode()
+
+
+def test_inquiry_applies_the_first_time_interest_free_days(client, member, time_machine):
+    """A first borrowing with an e-mail address and Web statements: 30 days without interest."""
+    assert member.email and member.statement_delivery == StatementDelivery.WEB
+    borrowed(member, time_machine, on=tokyo(2026, 12, 10), amount=100_000)
+
+    inside = inquire(client, member, "2027-01-09")
+    after = inquire(client, member, "2027-01-14")
+
+    assert (data(inside, "days"), data(inside, "interest"), data(inside, "payoff")) == (
+        "30",
+        "0",
+        "100000",
+    )
+    assert data(inside, "interest-waived") == "1463"
+    # 35 days, of which the last 5 bear interest: 100,000 × 17.8% × 5 / 365 = 243.8 yen.
+    assert (data(after, "days"), data(after, "interest"), data(after, "payoff")) == (
+        "35",
+        "243",
+        "100243",
+    )
+
+
+def test_inquiry_shows_the_minimum_payment(client, member, time_machine):
+    borrowed(member, time_machine, on=tokyo(2026, 12, 10), amount=300_000)
+
+    response = inquire(client, member, "2026-12-20")
+
+    assert data(response, "minimum-payment") == "11000"  # 300,000 × 3.61%, rounded up
+
+
+@pytest.mark.parametrize(
+    ("day", "accepted"),
+    [
+        ("2026-12-09", True),  # today
+        ("2026-12-08", False),  # yesterday
+        ("2026-12-25", True),  # the next due date
+        ("2027-01-13", True),  # today + 35 days, later than the due date
+        ("2027-01-14", False),
+    ],
+)
+def test_inquiry_dates_run_from_today_to_35_days_ahead(client, member, time_machine, day, accepted):
+    borrowed(member, time_machine, on=tokyo(2026, 12, 9), amount=100_000)  # due 2026-12-25
+
+    response = inquire(client, member, day)
+
+    assert response.status_code == 200
+    assert error_codes(response) == ([] if accepted else ["date_out_of_range"])
+    assert ('id="interest-result"' in response.content.decode()) is accepted
+
+
+def test_inquiry_reaches_a_due_date_beyond_35_days(client, member, time_machine):
+    borrowed(member, time_machine, on=tokyo(2026, 12, 10), amount=100_000)  # due 2027-01-25
+
+    within = inquire(client, member, "2027-01-25")
+    beyond = inquire(client, member, "2027-01-26")
+
+    assert error_codes(within) == []
+    assert data(within, "days") == "46"
+    assert error_codes(beyond) == ["date_out_of_range"]
+    assert 'id="interest-result"' not in beyond.content.decode()
+
+
+@pytest.mark.parametrize("day", ["tomorrow", "2026-13-01", "2026-12-32", "20261210", "'; --"])
+def test_inquiry_rejects_garbage_dates(member_client, day):
+    response = member_client.get(INTEREST_URL, {"repayment_date": day})
+
+    assert response.status_code == 200
+    assert error_codes(response) == ["invalid"]
+    assert 'id="interest-result"' not in response.content.decode()
+
+
+def test_inquiry_without_a_date_shows_the_empty_form(member_client):
+    response = member_client.get(INTEREST_URL)
+
+    assert response.status_code == 200
+    assert error_codes(response) == []
+    assert 'name="repayment_date"' in response.content.decode()
+    assert 'id="interest-result"' not in response.content.decode()
+
+
+def test_inquiry_with_no_balance_owes_nothing(member_client):
+    response = member_client.get(INTEREST_URL, {"repayment_date": "2026-12-20"})
+
+    assert (data(response, "days"), data(response, "interest"), data(response, "payoff")) == (
+        "0",
+        "0",
+        "0",
+    )
