@@ -224,3 +224,26 @@ def seed_persona_histories(sender, *, personas, **kwargs):
         today=clock.today(),
         seed=PERSONA_SEED,
     )
+
+
+# Fake-member scenarios of members.fake_data and the history each one gets.
+SCENARIO_PLANS = {
+    "standard": Plan.STANDARD,
+    "delinquent": Plan.DELINQUENT,
+    "paid_off": Plan.PAID_OFF,
+    "interest_free": Plan.INTEREST_FREE,
+    "no_web_id": Plan.STANDARD,
+}
+RANDOM_PLANS = [Plan.STANDARD] * 6 + [Plan.DELINQUENT, Plan.PAID_OFF, Plan.INTEREST_FREE]
+
+
+def seed_generated_histories(sender, *, members, scenario, seed=None, transactions=12, **kwargs):
+    """Give generated test members histories (handles members' members_generated)."""
+    rng = random.Random(seed)
+    plans = [SCENARIO_PLANS.get(scenario) or rng.choice(RANDOM_PLANS) for _member in members]
+    seed_histories(
+        list(zip(members, plans, strict=True)),
+        today=clock.today(),
+        seed=rng.randrange(2**32),
+        transactions=transactions,
+    )
