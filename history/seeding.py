@@ -73,7 +73,7 @@ def simulate(
                 _round(limit * 0.2), free, rng)  # fmt: skip
         return history
 
-    months = max(2, transactions // 2)
+    months = max(2, round(transactions / 1.25))  # a repayment a month, a borrowing some months
     day = today - dt.timedelta(days=30 * months + rng.randint(10, 25))
     _borrow(history, member, terms, day, _round(limit * rng.uniform(0.3, 0.6)), free, rng)
     stop_paying = plan == Plan.DELINQUENT
