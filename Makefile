@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format migrate run clean
+.PHONY: demo test lint format migrate run clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: requests/s, latency, queries and memory of the main pages (bench/results.json)
+bench: $(VENV)/.requirements
+	$(BIN)/python -m bench.run
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

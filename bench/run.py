@@ -1,0 +1,300 @@
+"""`make bench`: what the main pages cost, next to a bare Django view (SPEC §11 "Speed").
+
+Seeds a reproducible dataset into a throwaway database (a temporary SQLite file, or a
+`<name>_bench` database next to DATABASE_URL's), serves it with gunicorn on loopback
+with production settings, drives it from a load generator in a process of its own
+(bench/load.py), and prints one table; bench/results.json keeps the numbers. Nothing
+here asserts a time. Argon2 dominates the card login, as it should in production.
+
+    BENCH_SECONDS=5 (per page, after a 1 s warm-up)  BENCH_CONCURRENCY=4
+"""
+
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS = BENCH_DIR / "results.json"
+MEMBERS = 1_000
+TRANSACTIONS = 100  # ledger entries per generated member, about
+SEED = 2026
+WORKERS = 2
+WARMUP = 1.0
+# A Wednesday noon in Tokyo: no maintenance window, and the same dataset on every run.
+FAKE_NOW = "2026-12-09T12:00:00+09:00"
+
+
+def _environment(workdir: Path) -> dict[str, str]:
+    """Return the settings, by environment, of this process and of the servers."""
+    environment = {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_DEMO": "0",
+        "PORTAL_FAKE_NOW": FAKE_NOW,
+        "PORTAL_IP_THROTTLE": "1000000/1m",  # the bench logs in from one address all the time
+        "EMAIL_URL": "dummymail://",  # new-browser alerts go nowhere
+        "LOG_LEVEL": "WARNING",
+        "BENCH_STATIC_ROOT": str(workdir / "static"),
+    }
+    if not os.environ.get("DATABASE_URL"):
+        environment["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    return environment
+
+
+def _create_throwaway_database(workdir: Path) -> str:
+    """Create and migrate the bench database with Django's test-database machinery.
+
+    Return the configured name, which `destroy_test_db` needs to drop it again.
+    """
+    from django.db import connection
+
+    configured_name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        # The servers must reach the database too: a file, not the in-memory default.
+        connection.settings_dict["TEST"]["NAME"] = str(workdir / "bench.sqlite3")
+    else:
+        connection.settings_dict["TEST"]["NAME"] = f"{configured_name}_bench"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    return configured_name
+
+
+def _generate_members() -> None:
+    """Create the generated members in bulk; their ledger gives them histories.
+
+    They share one precomputed PIN hash: hashing a thousand PINs would time Argon2,
+    not the seeding.
+    """
+    from django.contrib.auth.hashers import make_password
+
+    from members.models import DueDay, LoanContract, Member
+    from members.signals import members_generated
+
+    pin = make_password("0000")
+    members = Member.objects.bulk_create(
+        Member(
+            member_number=f"{300_000_000 + n:09d}",
+            card_number=f"{3_000_000_000 + n:010d}",
+            pin=pin,
+            password=make_password(None),
+            name_kanji="試験 太郎",
+            name_kana="シケン タロウ",
+            email=f"bench{n}@example.jp",
+            email_verified=True,
+        )
+        for n in range(MEMBERS)
+    )
+    LoanContract.objects.bulk_create(
+        LoanContract(
+            member=member,
+            credit_limit=500_000,
+            annual_rate=Decimal("17.80"),
+            due_day=DueDay.TWENTY_FIFTH,
+        )
+        for member in members
+    )
+    members_generated.send(
+        sender=Member, members=members, scenario="random", seed=SEED, transactions=TRANSACTIONS
+    )
+
+
+def _seed() -> dict:
+    """Seed generated members with histories and the demo personas; time it."""
+    from history.models import LedgerEntry
+    from members.demo import reset_demo_personas
+    from members.models import Member
+
+    started = time.perf_counter()
+    _generate_members()
+    reset_demo_personas()
+    seconds = time.perf_counter() - started
+    return {
+        "members": Member.objects.filter(member_number__isnull=False).count(),
+        "ledger_entries": LedgerEntry.objects.count(),
+        "seconds": round(seconds, 2),
+    }
+
+
+def _pages() -> list[dict]:
+    """Return what the load generator measures, in the order of the table."""
+    from django.urls import reverse
+
+    from members.demo import PERSONAS
+    from members.models import ContractStatus
+
+    login_page, login_action = reverse("members:login"), reverse("members:login-card")
+    # One persona per browser, so parallel logins do not queue on one member's row.
+    logins = [
+        {"card_number": persona.card_number, "pin": persona.pin}
+        for persona in PERSONAS
+        if not persona.card_locked and persona.status != ContractStatus.TERMINATED
+    ]
+    logged_in = {"logins": logins, "login_page": login_page, "login_action": login_action}
+    get = {"method": "GET", "expect": 200}
+    return [
+        {"name": "baseline", "path": reverse("bench-baseline"), **get},
+        {"name": "login page", "path": login_page, **get},
+        {
+            "name": "card login",
+            "path": login_action,
+            "method": "POST",
+            "expect": 302,
+            "forms": logins,
+            "form_page": login_page,
+        },
+        {"name": "mypage", "path": reverse("members:mypage"), **get, **logged_in},
+        {"name": "history", "path": reverse("history:history"), **get, **logged_in},
+    ]
+
+
+def _queries(page: dict) -> int:
+    """Return the queries of one request to `page`, in this process with the test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if page.get("logins"):
+        client.post(page["login_action"], page["logins"][0])
+
+    def request():
+        if page["method"] == "GET":
+            return client.get(page["path"])
+        return client.post(page["path"], page["forms"][0])
+
+    request()  # the first request fills per-process caches
+    with CaptureQueriesContext(connection) as captured:
+        status = request().status_code
+    if status != page["expect"]:
+        raise SystemExit(f"{page['name']}: HTTP {status} in process, expected {page['expect']}")
+    return len(captured)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """Return the peak resident memory of a process (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise LookupError(f"no VmHWM for process {pid}")
+
+
+def _drive(server, pages: list[dict], *, concurrency: int, seconds: float) -> list[dict]:
+    plan = {
+        "host": server.host,
+        "port": server.port,
+        "concurrency": concurrency,
+        "warmup": WARMUP,
+        "seconds": seconds,
+        "pages": pages,
+    }
+    generator = subprocess.run(
+        [sys.executable, "-m", "bench.load"],
+        input=json.dumps(plan),
+        capture_output=True,
+        text=True,
+        cwd=BENCH_DIR.parent,
+        timeout=len(pages) * (WARMUP + seconds) + 120,
+        check=False,
+    )
+    if generator.returncode:
+        raise SystemExit(f"load generator failed:\n{generator.stderr}\n{server.output()}")
+    return json.loads(generator.stdout)
+
+
+def _table(results: dict) -> str:
+    baseline = results["pages"][0]["requests_per_second"]
+    rows = [("page", "× baseline", "req/s", "p50 ms", "p95 ms", "queries", "unexpected")]
+    for page in results["pages"]:
+        rows.append(
+            (
+                f"{page['method']} {page['path']} ({page['name']})",
+                f"{baseline / page['requests_per_second']:.1f}",
+                f"{page['requests_per_second']:.1f}",
+                f"{page['p50_ms']:.1f}",
+                f"{page['p95_ms']:.1f}",
+                str(page["queries"]),
+                str(page["unexpected"]),
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    seed = results["seed"]
+    rss = ", ".join(f"{mb:.0f}" for mb in results["workers_peak_rss_mb"])
+    lines += [
+        "",
+        "× baseline: how many bare Django requests one page costs (baseline req/s ÷ page req/s)",
+        "queries: statements of one request as Django logs them (BEGIN/COMMIT included)",
+        "unexpected: answers other than the page's 200 (302 for the login), or no answer",
+        f"seed: {seed['members']} members, {seed['ledger_entries']} ledger entries "
+        f"in {seed['seconds']:.1f} s",
+        f"gunicorn: {results['workers']} workers, peak RSS per worker (MiB): {rss}",
+        f"load: {results['concurrency']} browsers for {results['seconds']:.0f} s per page, "
+        f"on {results['database']} and {os.cpu_count()} CPUs (shared with the load generator)",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    seconds = float(os.environ.get("BENCH_SECONDS", "5"))
+    concurrency = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as workdir:
+        os.environ.update(_environment(Path(workdir)))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        from tests.multiprocess.servers import database_url, gunicorn_servers
+
+        configured_name = _create_throwaway_database(Path(workdir))
+        try:
+            seed = _seed()
+            call_command("collectstatic", interactive=False, verbosity=0)
+            pages = _pages()
+            queries = [_queries(page) for page in pages]
+            env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
+            connection.close()
+            with gunicorn_servers(
+                1, env=env, workers=WORKERS, ready_path=pages[0]["path"]
+            ) as servers:
+                measured = _drive(servers[0], pages, concurrency=concurrency, seconds=seconds)
+                peak_rss = [_peak_rss_mb(pid) for pid in servers[0].worker_pids()]
+        finally:
+            connection.creation.destroy_test_db(configured_name, verbosity=0)
+
+    results = {
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": connection.vendor,
+        "workers": WORKERS,
+        "concurrency": concurrency,
+        "seconds": seconds,
+        "seed": seed,
+        "pages": [
+            {**page, "queries": count} for page, count in zip(measured, queries, strict=True)
+        ],
+        "workers_peak_rss_mb": peak_rss,
+    }
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(_table(results))
+    print(f"\nwritten to {RESULTS.relative_to(BENCH_DIR.parent)}")
+
+
+if __name__ == "__main__":
+    main()

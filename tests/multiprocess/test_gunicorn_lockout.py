@@ -1,0 +1,152 @@
+"""Lockout and throttle stay exact across app processes (SPEC §4 "Exact under concurrency").
+
+tests/members/test_lockout_concurrency.py races the threads of one process; here two
+gunicorn servers with two workers of two threads each share the test database, as app
+servers behind a load balancer share PostgreSQL. The servers count their hash
+computations (server_settings), so "verified at most `threshold` times" is measured,
+not inferred.
+"""
+
+import os
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from members import lockout
+from members.models import LoginAttempt, LoginMethod
+from tests.conftest import QUIET_MOMENT
+from tests.factories import DEFAULT_PIN, MemberFactory
+from tests.multiprocess.hashers import HASH_COUNT_FILE, hashes_counted
+from tests.multiprocess.servers import Response, Server, database_url, gunicorn_servers
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="gunicorn servers need a database they can share: PostgreSQL (CI's second pass)",
+    ),
+]
+
+THRESHOLD = 5
+PARALLEL = 24
+WRONG_PIN = "9999"
+
+
+@pytest.fixture
+def hash_count_file(tmp_path):
+    return tmp_path / "hashes"
+
+
+@pytest.fixture
+def start_servers(transactional_db, settings, hash_count_file):
+    """Return `start(ip_throttle=...)`, which runs two servers on the test database.
+
+    Depending on `transactional_db` stops the servers before pytest-django empties the
+    database, so no server connection outlives the test.
+    """
+    with ExitStack() as stack:
+
+        def start(*, ip_throttle: str) -> list[Server]:
+            env = {
+                **os.environ,  # CACHE_URL included: Redis in CI, as in production
+                "DJANGO_SETTINGS_MODULE": "tests.multiprocess.server_settings",
+                "DATABASE_URL": database_url(connection.settings_dict),
+                # Counter keys are keyed hashes: the test computes them with the same key.
+                "SECRET_KEY": settings.SECRET_KEY,
+                "DEBUG": "0",
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "PORTAL_DEMO": "0",
+                "PORTAL_FAKE_NOW": QUIET_MOMENT.isoformat(),  # outside maintenance windows
+                "PORTAL_LOCKOUT_THRESHOLD": str(THRESHOLD),
+                "PORTAL_IP_THROTTLE": ip_throttle,
+                HASH_COUNT_FILE: str(hash_count_file),
+            }
+            ready_path = reverse("members:login")
+            return stack.enter_context(
+                gunicorn_servers(2, env=env, workers=2, threads=2, ready_path=ready_path)
+            )
+
+        yield start
+
+
+@pytest.fixture
+def argon2_pins(settings):
+    """Hash PINs with Argon2 like the servers, which verify them with it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+
+
+def _fire(servers: list[Server], forms: list[dict[str, str]]) -> list[Response]:
+    """Post every card login at the same moment, one browser each, spread over the servers.
+
+    Each browser first opens the login page for its CSRF cookie and token.
+    """
+    barrier = threading.Barrier(len(forms))
+
+    def one(index: int, form: dict[str, str]) -> Response:
+        browser = servers[index % len(servers)].browser()
+        token = browser.get(reverse("members:login")).csrf_token
+        barrier.wait(timeout=60)
+        return browser.post(reverse("members:login-card"), {**form, "csrfmiddlewaretoken": token})
+
+    with ThreadPoolExecutor(max_workers=len(forms)) as pool:
+        return list(pool.map(one, range(len(forms)), forms))
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["known-card", "unknown-card"])
+def test_parallel_wrong_pins_on_two_servers_lock_exactly(
+    start_servers, argon2_pins, hash_count_file, known
+):
+    card_number = MemberFactory().card_number if known else "7" * 16
+    servers = start_servers(ip_throttle="1000/15m")
+
+    answers = _fire(servers, [{"card_number": card_number, "pin": WRONG_PIN}] * PARALLEL)
+
+    assert [answer.status for answer in answers] == [200] * PARALLEL
+    assert Counter(answer.error_code for answer in answers) == {
+        "invalid_credentials": THRESHOLD - 1,
+        "locked": PARALLEL - THRESHOLD + 1,
+    }
+    key = lockout.credential_key(method=LoginMethod.CARD, identifier=card_number)
+    assert lockout.failures(key=key) == THRESHOLD
+    # Zero would only mean that the servers never reached the counting hasher.
+    assert 0 < hashes_counted(hash_count_file) <= THRESHOLD
+    assert LoginAttempt.objects.count() == PARALLEL  # every attempt recorded, none lost
+
+
+def test_locked_card_refuses_the_right_pin_on_every_server(
+    start_servers, argon2_pins, hash_count_file
+):
+    card_number = MemberFactory().card_number
+    lockout.lock_credential(method=LoginMethod.CARD, identifier=card_number)
+    servers = start_servers(ip_throttle="1000/15m")
+
+    answers = [
+        server.browser().submit(
+            reverse("members:login"),
+            reverse("members:login-card"),
+            {"card_number": card_number, "pin": DEFAULT_PIN},
+        )
+        for server in servers
+    ]
+
+    assert [(answer.status, answer.error_code) for answer in answers] == [(200, "locked")] * 2
+    assert hashes_counted(hash_count_file) == 0
+
+
+def test_parallel_failures_from_one_address_on_two_servers_throttle_exactly(start_servers):
+    servers = start_servers(ip_throttle="6/15m")
+    cards = [f"{5_000_000_000 + n}" for n in range(PARALLEL)]
+
+    answers = _fire(servers, [{"card_number": card, "pin": WRONG_PIN} for card in cards])
+
+    assert Counter((answer.status, answer.error_code) for answer in answers) == {
+        (200, "invalid_credentials"): 6,
+        (429, "throttled"): PARALLEL - 6,
+    }
+    assert lockout.failures(key=lockout.address_key("127.0.0.1")) == 6
