@@ -1,0 +1,120 @@
+"""Browser journeys: Debian's Chromium, driven by Playwright, against Django's live server.
+
+The live server runs in a thread of the test process, so the clock the tests move with
+time-machine (tests/conftest.py) is the clock the server sees, and `settings` changes
+reach it too. Without Chromium the journeys skip with the reason; `.ci/run` sets
+PORTAL_REQUIRE_BROWSER=1, which turns that skip into a failure.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from members.demo import PERSONAS, reset_demo_personas
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it (factories, assertions on the database) are synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BROWSER_REQUIRED = os.environ.get("PORTAL_REQUIRE_BROWSER") == "1"
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+PERSONA = {persona.key: persona for persona in PERSONAS}
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium; Playwright's own browser downloads are not available."""
+    if not CHROMIUM.exists():
+        reason = (
+            f"Chromium not found at {CHROMIUM}: install Debian's package "
+            "(apt-get install -y chromium) or set PORTAL_CHROMIUM"
+        )
+        if BROWSER_REQUIRED:
+            pytest.fail(f"{reason} (PORTAL_REQUIRE_BROWSER=1 forbids skipping)")
+        pytest.skip(reason)
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_FLAGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+@pytest.fixture
+def personas(transactional_db):
+    """The ten demo personas, as `make demo` loads them."""
+    reset_demo_personas()
+    return PERSONA
+
+
+@pytest.fixture
+def page(page, live_server):
+    """A page whose relative URLs go to the live server, with a 10 s patience."""
+    page.set_default_timeout(10_000)
+    original_goto = page.goto
+
+    def goto(url, **kwargs):
+        if url.startswith("/"):
+            url = live_server.url + url
+        return original_goto(url, **kwargs)
+
+    page.goto = goto
+    return page
+
+
+def fill_from_demo(page, persona_key: str, method: str = "card") -> None:
+    """Open /demo/, press the persona's fill button, and wait for the filled login form."""
+    page.goto("/demo/")
+    button_id = f"fill-{'card' if method == 'card' else 'web-id'}-{persona_key}"
+    page.locator(f"#{button_id}").click()
+    page.wait_for_url(re.compile(r"/login/"))
+
+
+def submit_login(page, method: str = "card") -> None:
+    page.locator("#card-login-submit" if method == "card" else "#web-id-login-submit").click()
+    page.wait_for_load_state()
+
+
+def login_as(page, persona_key: str, method: str = "card") -> None:
+    """Log in the way a presenter does: fill from /demo/, then press ログイン."""
+    fill_from_demo(page, persona_key, method)
+    submit_login(page, method)
+
+
+def error_codes(page) -> list[str]:
+    """The `data-error-code` values the page shows, in document order."""
+    return page.locator("[data-error-code]").evaluate_all(
+        "nodes => nodes.map(node => node.dataset.errorCode)"
+    )
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0: no horizontal scroll)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
