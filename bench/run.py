@@ -24,6 +24,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.json"
 MEMBERS = 1_000
 TRANSACTIONS = 100  # ledger entries per generated member, about
+DENSE_ENTRIES = 100_000  # one member with a long history: the history pages must not mind
+DENSE_CARD, DENSE_PIN = "3999999999", "0000"
 SEED = 2026
 WORKERS = 2
 WARMUP = 1.0
@@ -106,8 +108,35 @@ def _generate_members() -> None:
     )
 
 
+def _dense_member() -> None:
+    """Create the member with DENSE_ENTRIES ledger entries, ten years of them."""
+    from django.contrib.auth.hashers import make_password
+
+    from history.seeding import Plan, seed_histories
+    from members.models import DueDay, LoanContract, Member
+    from portal import clock
+
+    member = Member.objects.create(
+        member_number="399999999",
+        card_number=DENSE_CARD,
+        pin=make_password(DENSE_PIN),
+        password=make_password(None),
+        name_kanji="履歴 多子",
+        name_kana="リレキ オオコ",
+        email="dense@example.jp",
+        email_verified=True,
+    )
+    member.contract = LoanContract.objects.create(
+        member=member,
+        credit_limit=500_000,
+        annual_rate=Decimal("17.80"),
+        due_day=DueDay.TWENTY_FIFTH,
+    )
+    seed_histories([(member, Plan.DENSE)], today=clock.today(), transactions=DENSE_ENTRIES)
+
+
 def _seed() -> dict:
-    """Seed generated members with histories and the demo personas; time it."""
+    """Seed generated members with histories, the dense member and the personas; time it."""
     from history.models import LedgerEntry
     from members.demo import reset_demo_personas
     from members.models import Member
@@ -116,6 +145,7 @@ def _seed() -> dict:
     _generate_members()
     reset_demo_personas()
     seconds = time.perf_counter() - started
+    _dense_member()
     return {
         "members": Member.objects.filter(member_number__isnull=False).count(),
         "ledger_entries": LedgerEntry.objects.count(),
@@ -138,6 +168,7 @@ def _pages() -> list[dict]:
         if not persona.card_locked and persona.status != ContractStatus.TERMINATED
     ]
     logged_in = {"logins": logins, "login_page": login_page, "login_action": login_action}
+    dense = {**logged_in, "logins": [{"card_number": DENSE_CARD, "pin": DENSE_PIN}]}
     get = {"method": "GET", "expect": 200}
     return [
         {"name": "baseline", "path": reverse("bench-baseline"), **get},
@@ -152,6 +183,24 @@ def _pages() -> list[dict]:
         },
         {"name": "mypage", "path": reverse("members:mypage"), **get, **logged_in},
         {"name": "history", "path": reverse("history:history"), **get, **logged_in},
+        {
+            "name": f"mypage, {DENSE_ENTRIES:,} entries",
+            "path": reverse("members:mypage"),
+            **get,
+            **dense,
+        },
+        {
+            "name": f"history, {DENSE_ENTRIES:,} entries",
+            "path": reverse("history:history"),
+            **get,
+            **dense,
+        },
+        {
+            "name": f"CSV, {DENSE_ENTRIES:,} entries",
+            "path": reverse("history:history-csv"),
+            **get,
+            **dense,
+        },
     ]
 
 
@@ -240,8 +289,8 @@ def _table(results: dict) -> str:
         "× baseline: how many bare Django requests one page costs (baseline req/s ÷ page req/s)",
         "queries: statements of one request as Django logs them (BEGIN/COMMIT included)",
         "unexpected: answers other than the page's 200 (302 for the login), or no answer",
-        f"seed: {seed['members']} members, {seed['ledger_entries']} ledger entries "
-        f"in {seed['seconds']:.1f} s",
+        f"seed: {seed['members']} members and their histories in {seed['seconds']:.1f} s; "
+        f"{seed['ledger_entries']} ledger entries with the dense member's",
         f"gunicorn: {results['workers']} workers, peak RSS per worker (MiB): {rss}",
         f"load: {results['concurrency']} browsers for {results['seconds']:.0f} s per page, "
         f"on {results['database']} and {os.cpu_count()} CPUs (shared with the load generator)",

@@ -38,6 +38,7 @@ class Plan:
     PAID_OFF = "paid_off"  # repaid everything
     INTEREST_FREE = "interest_free"  # first borrowing within the last 30 days
     NEVER_BORROWED = "never_borrowed"
+    DENSE = "dense"  # borrows and repays many times a day for years (the bench's large history)
 
 
 @dataclass
@@ -72,6 +73,9 @@ def simulate(
         _borrow(history, member, terms, today - dt.timedelta(days=rng.randint(3, 20)),
                 _round(limit * 0.2), free, rng)  # fmt: skip
         return history
+    if plan == Plan.DENSE:
+        _play_dense(history, member, terms, today=today, transactions=transactions, rng=rng)
+        return history
 
     months = max(2, round(transactions / 1.25))  # a repayment a month, a borrowing some months
     day = today - dt.timedelta(days=30 * months + rng.randint(10, 25))
@@ -99,6 +103,29 @@ def simulate(
         if position.payoff:
             _repay(history, member, terms, payoff_day, position.payoff, rng)
     return history
+
+
+DENSE_YEARS = 10
+
+
+def _play_dense(history, member, terms, *, today, transactions, rng):
+    """Borrow 10,000 yen and repay it with its interest, several times a day, for years."""
+    days = 365 * DENSE_YEARS
+    per_day = max(1, -(-transactions // (2 * days)))  # a borrowing and a repayment per round
+    day = today - dt.timedelta(days=days)
+    while day < today and len(history.entries) < transactions:
+        for _round_of_day in range(per_day):
+            _borrow(history, member, terms, day, 10_000, False, rng)
+            position = accounting.position_on(state=history.state, terms=terms, on=day)
+            _repay(history, member, terms, day, min(10_000, position.payoff), rng)
+        day += ONE_DAY
+    # A day's entries happened in the order they were played, a minute apart from 09:00.
+    start_of_day, minute = None, 0
+    for entry in history.entries:
+        moment = entry.occurred_at
+        minute = minute + 1 if moment.date() == start_of_day else 0
+        start_of_day = moment.date()
+        entry.occurred_at = moment.replace(hour=9, minute=0) + dt.timedelta(minutes=minute)
 
 
 def _round(amount: float) -> int:
