@@ -7,6 +7,7 @@ new form cannot slip past without fuzz coverage.
 """
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -234,11 +235,15 @@ def test_forms_are_discovered(personas):
     assert reverse("members:logout") in actions
 
 
-FUZZ_SETTINGS = settings(
-    max_examples=40,
+# Examples per form (and per query-string check); HYPOTHESIS_PROFILE=thorough for more.
+settings.register_profile(
+    "default",
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+settings.register_profile("thorough", settings.get_profile("default"), max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _shows_form_again(form: Form, response) -> bool:
@@ -272,27 +277,22 @@ def _fuzz_form(state: str, form: Form, values: dict[str, str]) -> None:
         transaction.set_rollback(True)
 
 
-_FORMS_CACHE: list = []
-
-
-def _discovered_forms_cached():
-    # Discovery needs the database, so it runs inside the first example, then is reused.
-    if not _FORMS_CACHE:
-        _FORMS_CACHE.extend(discover_forms())
-    return _FORMS_CACHE
-
-
-@FUZZ_SETTINGS
-@given(data=st.data())
-def test_every_form_survives_generated_input(personas, data):
-    forms = _discovered_forms_cached()
+def test_every_form_survives_generated_input(personas):
+    """Every discovered form, in every client state that sees it, gets its own examples."""
+    forms = discover_forms()
     assert forms
-    state, form = data.draw(st.sampled_from(forms), label="form")
-    values = {name: data.draw(FUZZ_TEXT, label=name) for name in form.fields}
-    _fuzz_form(state, form, values)
+    for state, form in forms:
+        _fuzzer(state, form)()
 
 
-@FUZZ_SETTINGS
+def _fuzzer(state: str, form: Form):
+    @given(values=st.fixed_dictionaries({name: FUZZ_TEXT for name in form.fields}))
+    def fuzz(values):
+        _fuzz_form(state, form, values)
+
+    return fuzz
+
+
 @given(params=st.dictionaries(st.sampled_from(["page", "q", "kind", "date_from", "x"]), FUZZ_TEXT))
 def test_every_page_survives_generated_query_strings(personas, params):
     for state in CLIENT_STATES:
