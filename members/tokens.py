@@ -19,8 +19,9 @@ class EmailVerificationTokenGenerator(_ClockedTokenGenerator):
     key_salt = "members.tokens.EmailVerificationTokenGenerator"
 
     def _make_hash_value(self, user, timestamp):
-        address = user.pending_email or user.email
-        return f"{user.pk}{address}{user.email_verified}{timestamp}"
+        # Verifying changes the addresses or the flag, so a used link stops working (also
+        # for a change of a verified address, where the pending one becomes the address).
+        return f"{user.pk}{user.email}{user.pending_email}{user.email_verified}{timestamp}"
 
 
 class PasswordRecoveryTokenGenerator(_ClockedTokenGenerator):

@@ -284,7 +284,7 @@ def settings_transfer_account(request):
 def settings_statement(request):
     member = request.user
     form = StatementDeliveryForm(
-        request.POST or None, initial={"statement_delivery": member.statement_delivery}
+        _posted(request), initial={"statement_delivery": member.statement_delivery}
     )
     if request.method == "POST" and form.is_valid():
         services.set_statement_delivery(

@@ -106,6 +106,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "members:login"
 LOGIN_REDIRECT_URL = "members:mypage"
+# E-mail links (address verification, password recovery) expire after one hour, as the
+# mails and pages tell the member.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

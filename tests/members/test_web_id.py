@@ -1,0 +1,239 @@
+"""Web-ID registration and change from the member page (SPEC §4 rules, §5)."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from members.demo import reset_demo_personas
+from members.models import ChangeKind, Member, ProfileChange
+from tests.factories import DEFAULT_PASSWORD, MemberFactory
+from tests.members.self_service import (
+    assert_field_error,
+    error_codes,
+    log_in_by_card,
+    log_in_by_web_id,
+    logged_in_member_pk,
+    the_mail_to,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("members:settings-web-id")
+
+
+def post_web_id(client, web_id, password, confirm=None):
+    return client.post(
+        URL,
+        {
+            "web_id": web_id,
+            "password": password,
+            "password_confirm": password if confirm is None else confirm,
+        },
+    )
+
+
+def snapshot(member) -> tuple:
+    """Return what a rejected Web-ID form must leave untouched."""
+    member = Member.objects.get(pk=member.pk)
+    return member.web_id, member.password, ProfileChange.objects.filter(member=member).count()
+
+
+@pytest.fixture
+def card_only(db):
+    return MemberFactory(web_id=None, password=None, email="hanako@example.jp")
+
+
+# --- Registration -------------------------------------------------------------------
+
+
+def test_card_member_registers_a_web_id_and_then_logs_in_with_it(client, card_only, mailbox):
+    """After a card login, a Web-ID is registered, confirmed by mail and works for login."""
+    assert log_in_by_card(client, card_only).status_code == 302
+    mail.outbox.clear()  # the new-browser alert of this first login
+
+    page = client.get(URL)
+    assert page.status_code == 200
+    for field_id in ("id_web_id", "id_password", "id_password_confirm"):
+        assert f'id="{field_id}"' in page.content.decode()
+
+    response = post_web_id(client, "Hanako2026", "Secret2026")
+
+    assert response.status_code == 302
+    assert response.url == reverse("members:settings")
+    card_only.refresh_from_db()
+    assert card_only.web_id == "Hanako2026"
+    assert ProfileChange.objects.filter(member=card_only, kind=ChangeKind.WEB_ID).count() == 1
+    confirmation = the_mail_to("hanako@example.jp")
+    assert "登録" in confirmation.subject
+    assert "Hanako2026" in confirmation.body
+    assert "Secret2026" not in confirmation.body
+
+    browser = Client()
+    login = log_in_by_web_id(browser, "Hanako2026", "Secret2026")
+    assert login.status_code == 302
+    assert login.url == reverse("members:mypage")
+    assert logged_in_member_pk(browser) == str(card_only.pk)
+
+
+def test_changing_the_web_id_retires_the_old_one(member_client, member, mailbox):
+    old_web_id = member.web_id
+
+    response = post_web_id(member_client, "Renamed2026", "NewPass2026")
+
+    assert response.status_code == 302
+    assert "変更" in the_mail_to(member.email).subject
+    assert error_codes(log_in_by_web_id(Client(), old_web_id, DEFAULT_PASSWORD)) == [
+        "invalid_credentials"
+    ]
+    assert error_codes(log_in_by_web_id(Client(), "Renamed2026", DEFAULT_PASSWORD)) == [
+        "invalid_credentials"
+    ]
+    assert log_in_by_web_id(Client(), "Renamed2026", "NewPass2026").status_code == 302
+
+
+def test_keeping_the_web_id_changes_only_the_password(member_client, member):
+    response = post_web_id(member_client, member.web_id, "Another2026")
+
+    assert response.status_code == 302
+    assert error_codes(log_in_by_web_id(Client(), member.web_id, DEFAULT_PASSWORD)) == [
+        "invalid_credentials"
+    ]
+    assert log_in_by_web_id(Client(), member.web_id, "Another2026").status_code == 302
+
+
+def test_a_password_change_keeps_the_current_session(member_client, member):
+    post_web_id(member_client, member.web_id, "Another2026")
+
+    assert member_client.get(reverse("members:mypage")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("web_id", "password"),
+    [
+        ("abcdefg1", "abcdefgh"),  # shortest Web-ID; a password may be letters only
+        ("a" * 31 + "1", "12345678"),  # longest Web-ID; a password may be digits only
+        ("1234567A", "P" * 19 + "1"),  # longest password
+    ],
+)
+def test_web_id_and_password_at_the_length_limits_are_accepted(
+    member_client, member, web_id, password
+):
+    assert post_web_id(member_client, web_id, password).status_code == 302
+    member.refresh_from_db()
+    assert member.web_id == web_id
+    assert member.check_password(password)
+
+
+# --- Rejected input -------------------------------------------------------------------
+
+REJECTED = [
+    # (web_id, password, confirm, field, code)
+    ("abcdef1", "Secret2026", None, "web_id", "format_length"),
+    ("a" * 32 + "1", "Secret2026", None, "web_id", "format_length"),
+    ("", "Secret2026", None, "web_id", "format_length"),
+    ("abcdefgh", "Secret2026", None, "web_id", "web_id_composition"),
+    ("12345678", "Secret2026", None, "web_id", "web_id_composition"),
+    ("abcd-1234", "Secret2026", None, "web_id", "format_charset"),
+    ("abcd_1234", "Secret2026", None, "web_id", "format_charset"),
+    ("abcd 1234", "Secret2026", None, "web_id", "format_charset"),
+    ("ａｂｃｄ１２３４", "Secret2026", None, "web_id", "format_fullwidth"),
+    ("abcd1234", "Secret7", None, "password", "format_length"),
+    ("abcd1234", "S" * 20 + "1", None, "password", "format_length"),
+    ("abcd1234", "Secret2026!", None, "password", "format_charset"),
+    ("abcd1234", "Ｓｅｃｒｅｔ２０２６", None, "password", "format_fullwidth"),
+    ("abcd1234", "Secret2026", "Secret2027", "password_confirm", "password_mismatch"),
+    ("abcd1234", "Secret2026", "secret2026", "password_confirm", "password_mismatch"),
+    ("abcd1234", "abcd1234", None, "password", "password_same_as_web_id"),
+]
+
+
+@pytest.mark.parametrize(("web_id", "password", "confirm", "field", "code"), REJECTED)
+def test_rejected_input_shows_a_field_error_and_changes_nothing(
+    member_client, member, mailbox, web_id, password, confirm, field, code
+):
+    before = snapshot(member)
+
+    response = post_web_id(member_client, web_id, password, confirm)
+
+    assert_field_error(response, field, code)
+    assert snapshot(member) == before
+    assert not mail.outbox
+
+
+def test_a_web_id_in_use_is_refused(member_client, member, mailbox):
+    other = MemberFactory(web_id="Taken2026")
+    before = snapshot(member)
+
+    response = post_web_id(member_client, "Taken2026", "Secret2026")
+
+    assert_field_error(response, "web_id", "web_id_taken")
+    assert snapshot(member) == before
+    assert not mail.outbox
+    assert log_in_by_web_id(Client(), "Taken2026", DEFAULT_PASSWORD).status_code == 302
+    assert Member.objects.get(web_id="Taken2026") == other
+
+
+def test_web_ids_are_case_sensitive_so_a_case_variant_is_another_web_id(
+    member_client, member
+):
+    """SPEC §4: Web-IDs are case-sensitive, so "taken2026" is not "Taken2026"."""
+    other = MemberFactory(web_id="Taken2026")
+
+    assert post_web_id(member_client, "taken2026", "Secret2026").status_code == 302
+
+    mine, theirs = Client(), Client()
+    assert log_in_by_web_id(mine, "taken2026", "Secret2026").status_code == 302
+    assert log_in_by_web_id(theirs, "Taken2026", DEFAULT_PASSWORD).status_code == 302
+    assert logged_in_member_pk(mine) == str(member.pk)
+    assert logged_in_member_pk(theirs) == str(other.pk)
+
+
+@pytest.mark.parametrize("web_id", ["standard01", "newdevice10", "webidlocked03"])
+def test_persona_web_ids_are_reserved_even_when_the_persona_does_not_exist(
+    member_client, member, web_id
+):
+    assert not Member.objects.filter(web_id=web_id).exists()
+    before = snapshot(member)
+
+    response = post_web_id(member_client, web_id, "Secret2026")
+
+    assert_field_error(response, "web_id", "web_id_taken")
+    assert snapshot(member) == before
+
+
+def test_a_persona_may_take_its_own_web_id_back(client):
+    reset_demo_personas()
+    standard = Member.objects.get(member_number="100000001")
+    client.force_login(standard, backend="members.backends.CardPinBackend")
+
+    assert post_web_id(client, "Elsewhere01", "Standard01").status_code == 302
+    assert post_web_id(client, "standard01", "Standard01").status_code == 302
+
+    standard.refresh_from_db()
+    assert standard.web_id == "standard01"
+
+
+# --- A verified e-mail address is required -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address", [{"email": "unverified@example.jp", "email_verified": False}, {"email": ""}]
+)
+def test_without_a_verified_address_there_is_a_message_and_nothing_changes(
+    client, mailbox, address
+):
+    member = MemberFactory(web_id=None, password=None, **{"email_verified": False, **address})
+    client.force_login(member, backend="members.backends.CardPinBackend")
+    before = snapshot(member)
+
+    page = client.get(URL)
+    response = post_web_id(client, "Hanako2026", "Secret2026")
+
+    for answer in (page, response):
+        assert answer.status_code == 200
+        assert error_codes(answer) == ["email_not_verified"]
+        assert 'name="web_id"' not in answer.content.decode()
+        assert reverse("members:settings-email") in answer.content.decode()
+    assert snapshot(member) == before
+    assert not mail.outbox
