@@ -55,6 +55,7 @@ class LoanPosition:
     paid_toward_due: int
     overdue_since: dt.date | None
     interest_free_until: dt.date | None
+    interest_free_from: dt.date | None = None  # the first day of that interest-free period
 
     @property
     def payoff(self) -> int:
@@ -80,7 +81,9 @@ class LoanPosition:
     def interest_free_days_left(self) -> int:
         if self.interest_free_until is None or self.interest_free_until < self.on:
             return 0
-        return (self.interest_free_until - self.on).days + 1
+        # Days of the period still ahead, today included; not the days before it begins.
+        start = max(self.on, self.interest_free_from or self.on)
+        return (self.interest_free_until - start).days + 1
 
 
 def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPosition:
@@ -110,6 +113,7 @@ def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPositio
     late_damages = accrued(before_overdue, terms.late_damages_rate) if overdue else 0
     interest_total = state.carried_interest + interest_due
     damages_total = state.carried_damages + late_damages
+    free_period = next((p for p in state.free_periods if on <= p.last), None)
     base = (
         state.last_borrowing_balance
         if state.last_borrowing_balance is not None
@@ -128,7 +132,8 @@ def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPositio
         ),
         paid_toward_due=state.paid_toward_due,
         overdue_since=overdue_since,
-        interest_free_until=next((p.last for p in state.free_periods if on <= p.last), None),
+        interest_free_until=free_period.last if free_period else None,
+        interest_free_from=free_period.first if free_period else None,
     )
 
 

@@ -1,0 +1,321 @@
+"""The ledger's pure arithmetic (history.accounting) against SPEC §6.
+
+A member with due day 25 at 17.8% borrows 100,000 yen on Thursday 2026-12-10: the first
+due date is 2027-01-25 (borrowed on the 10th or later), the minimum payment 4,000 yen
+(100,000 × 3.61% = 3,610, rounded up), and 30 days later the interest is 1,463 yen.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from history.accounting import (
+    LedgerState,
+    Terms,
+    after_borrowing,
+    after_repayment,
+    first_time_free_period,
+    position_on,
+    split_repayment,
+)
+from history.interest import Period
+
+D = dt.date
+TERMS = Terms(annual_rate=Decimal("17.80"), late_damages_rate=Decimal("20.0"), due_day=25)
+BORROWED_ON = D(2026, 12, 10)
+DUE = D(2027, 1, 25)
+
+
+def borrowed(amount=100_000, *, on=BORROWED_ON, free=False, state=None, terms=TERMS):
+    return after_borrowing(
+        state=state or LedgerState(), amount=amount, terms=terms, on=on, first_time_free=free
+    )
+
+
+def repaid(state, amount, on, terms=TERMS):
+    position = position_on(state=state, terms=terms, on=on)
+    split = split_repayment(position, amount)
+    return after_repayment(state=state, position=position, repayment=split, terms=terms, on=on)
+
+
+# --- Borrowing -------------------------------------------------------------------------
+
+
+def test_first_borrowing_starts_a_cycle_by_the_first_due_date_table():
+    state = borrowed()
+
+    assert state.principal == 100_000
+    assert state.next_due_date == DUE
+    assert state.last_borrowing_balance == 100_000
+    assert state.paid_toward_due == 0
+    assert state.has_borrowed is True
+    assert state.free_periods == ()
+
+
+def test_first_time_free_days_are_the_thirty_days_after_the_borrowing():
+    state = borrowed(free=True)
+
+    assert state.free_periods == (Period(D(2026, 12, 11), D(2027, 1, 9)),)
+    assert first_time_free_period(D(2027, 12, 15)) == Period(D(2027, 12, 16), D(2028, 1, 14))
+
+
+def test_only_the_very_first_borrowing_brings_free_days():
+    state = borrowed(free=False)
+    state = repaid(state, position_on(state=state, terms=TERMS, on=D(2026, 12, 20)).payoff,
+                   D(2026, 12, 20))  # fmt: skip
+
+    again = borrowed(50_000, on=D(2027, 2, 1), free=True, state=state)
+
+    assert again.free_periods == ()
+
+
+def test_a_second_borrowing_keeps_the_due_date_and_raises_the_minimum_base():
+    state = borrowed()
+
+    state = borrowed(250_000, on=D(2026, 12, 20), state=state)
+
+    assert state.principal == 350_000
+    assert state.next_due_date == DUE  # not the table's date for a borrowing on the 20th
+    assert state.last_borrowing_balance == 350_000
+    position = position_on(state=state, terms=TERMS, on=D(2026, 12, 21))
+    assert position.minimum_payment == 9_000  # 350,000 × 2.53% = 8,855 → 9,000
+
+
+def test_borrowing_again_after_a_payoff_starts_a_new_cycle():
+    state = borrowed()
+    payoff = position_on(state=state, terms=TERMS, on=D(2027, 1, 9)).payoff
+    state = repaid(state, payoff, D(2027, 1, 9))
+    assert state.next_due_date is None
+
+    state = borrowed(20_000, on=D(2027, 3, 3), state=state)
+
+    assert state.next_due_date == D(2027, 3, 25)  # borrowed 1st–9th: the same month
+
+
+# --- Position: interest, free days, late damages -----------------------------------------
+
+
+def test_position_matches_the_spec_example():
+    position = position_on(state=borrowed(), terms=TERMS, on=D(2027, 1, 9))
+
+    assert position.days == 30
+    assert position.principal == 100_000
+    assert position.interest == 1_463
+    assert position.late_damages == 0
+    assert position.payoff == 101_463
+    assert position.next_due_date == DUE
+    assert position.minimum_payment == 4_000
+    assert position.remaining_due == 4_000
+    assert position.overdue_since is None
+    assert position.overdue_amount == 0
+
+
+def test_position_on_the_borrowing_day_owes_only_the_principal():
+    position = position_on(state=borrowed(), terms=TERMS, on=BORROWED_ON)
+
+    assert (position.days, position.interest, position.payoff) == (0, 0, 100_000)
+
+
+def test_free_days_waive_the_interest_and_say_how_much():
+    state = borrowed(free=True)
+
+    inside = position_on(state=state, terms=TERMS, on=D(2027, 1, 9))
+    after = position_on(state=state, terms=TERMS, on=D(2027, 1, 19))
+
+    assert (inside.interest, inside.interest_waived) == (0, 1_463)
+    # Ten paying days (01-10 .. 01-19): 487.67 yen; the 40 days in all would be 1,950.68.
+    assert (after.interest, after.interest_waived) == (487, 1_950 - 487)
+
+
+@pytest.mark.parametrize(
+    ("on", "days_left"),
+    [
+        (BORROWED_ON, 30),  # the day of the borrowing: all thirty days are still ahead
+        (D(2026, 12, 11), 30),  # the first free day
+        (D(2026, 12, 12), 29),
+        (D(2027, 1, 9), 1),  # the last free day
+        (D(2027, 1, 10), 0),
+    ],
+)
+def test_interest_free_days_left(on, days_left):
+    position = position_on(state=borrowed(free=True), terms=TERMS, on=on)
+
+    assert position.interest_free_days_left == days_left
+
+
+def test_no_free_days_left_without_free_days():
+    assert position_on(state=borrowed(), terms=TERMS, on=BORROWED_ON).interest_free_days_left == 0
+
+
+def test_on_the_due_date_nothing_is_overdue_yet():
+    position = position_on(state=borrowed(), terms=TERMS, on=DUE)
+
+    assert position.overdue_since is None
+    assert position.late_damages == 0
+    assert position.interest == 2_243  # 46 days: 100,000 × 17.8% × 46 ÷ 365 = 2,243.28
+
+
+def test_the_day_after_an_unpaid_due_date_late_damages_run_at_twenty_percent():
+    """Overdue days bear 20.0% late damages on the principal in place of interest."""
+    position = position_on(state=borrowed(), terms=TERMS, on=D(2027, 1, 27))
+
+    assert position.overdue_since == D(2027, 1, 26)
+    assert position.interest == 2_243  # interest up to and including the due date
+    assert position.late_damages == 109  # 100,000 × 20% × 2 ÷ 365 = 109.59
+    assert position.payoff == 100_000 + 2_243 + 109
+    assert position.overdue_amount == 4_000 + 109  # the minimum plus the late damages
+
+
+def test_late_damages_use_the_contracts_late_damages_rate():
+    terms = Terms(annual_rate=Decimal("15.0"), late_damages_rate=Decimal("20.0"), due_day=25)
+    state = borrowed(1_000_000, terms=terms)
+
+    position = position_on(state=state, terms=terms, on=D(2027, 2, 24))
+
+    # 30 overdue days (01-26 .. 02-24) at 20%: 1,000,000 × 0.2 × 30 ÷ 365 = 16,438.36
+    assert position.late_damages == 16_438
+
+
+def test_a_paid_off_state_owes_nothing_ever_after():
+    state = borrowed()
+    state = repaid(state, position_on(state=state, terms=TERMS, on=D(2027, 1, 9)).payoff,
+                   D(2027, 1, 9))  # fmt: skip
+
+    for on in (D(2027, 1, 9), D(2027, 6, 1), D(2028, 12, 31)):
+        position = position_on(state=state, terms=TERMS, on=on)
+        assert (position.payoff, position.minimum_payment, position.overdue_amount) == (0, 0, 0)
+
+
+# --- Splitting a repayment ---------------------------------------------------------------
+
+OVERDUE = position_on(state=borrowed(), terms=TERMS, on=D(2027, 1, 27))  # 109 / 2,243 / 100,000
+
+
+@pytest.mark.parametrize(
+    ("amount", "damages", "interest", "principal"),
+    [
+        (50, 50, 0, 0),
+        (109, 109, 0, 0),
+        (110, 109, 1, 0),
+        (2_352, 109, 2_243, 0),
+        (2_353, 109, 2_243, 1),
+        (10_000, 109, 2_243, 7_648),
+        (102_352, 109, 2_243, 100_000),
+    ],
+)
+def test_repayment_pays_late_damages_then_interest_then_principal(
+    amount, damages, interest, principal
+):
+    split = split_repayment(OVERDUE, amount)
+
+    assert (split.late_damages_paid, split.interest_paid, split.principal_paid) == (
+        damages,
+        interest,
+        principal,
+    )
+    assert split.late_damages_paid + split.interest_paid + split.principal_paid == amount
+    assert split.principal_after == 100_000 - principal
+    assert split.late_damages_unpaid == 109 - damages
+    assert split.interest_unpaid == 2_243 - interest
+
+
+def test_paying_the_payoff_closes_everything_to_exactly_zero():
+    split = split_repayment(OVERDUE, OVERDUE.payoff)
+
+    assert split.pays_off
+    assert (split.principal_after, split.interest_unpaid, split.late_damages_unpaid) == (0, 0, 0)
+
+
+def test_one_yen_short_of_the_payoff_is_not_a_payoff():
+    split = split_repayment(OVERDUE, OVERDUE.payoff - 1)
+
+    assert not split.pays_off
+    assert split.principal_after == 1
+
+
+# --- After a repayment: the next settlement and the due cycle ----------------------------
+
+
+def test_paying_the_minimum_before_the_due_date_moves_it_to_next_month():
+    state = repaid(borrowed(), 4_000, D(2027, 1, 9))
+
+    assert state.next_due_date == D(2027, 2, 25)
+    assert state.paid_toward_due == 0
+    assert state.principal == 100_000 - (4_000 - 1_463)
+
+
+def test_less_than_the_minimum_keeps_the_due_date_and_counts_toward_it():
+    state = repaid(borrowed(), 3_000, D(2027, 1, 9))
+
+    assert state.next_due_date == DUE
+    assert state.paid_toward_due == 3_000
+    position = position_on(state=state, terms=TERMS, on=D(2027, 1, 10))
+    assert position.remaining_due == 1_000
+
+    state = repaid(state, 1_000, D(2027, 1, 10))
+
+    assert state.next_due_date == D(2027, 2, 25)
+    assert state.paid_toward_due == 0
+
+
+def test_interest_left_unpaid_is_carried_to_the_next_settlement():
+    state = repaid(borrowed(), 1_000, D(2027, 1, 9))  # 1,463 yen of interest was due
+
+    assert state.carried_interest == 463
+    assert state.principal == 100_000
+    position = position_on(state=state, terms=TERMS, on=D(2027, 1, 19))
+    # 463 carried + 10 new days (100,000 × 17.8% × 10 ÷ 365 = 487.67) truncated anew
+    assert position.interest == 463 + 487
+    assert position.days == 10
+
+
+def test_late_damages_do_not_count_toward_the_minimum():
+    state = repaid(borrowed(), 4_000, D(2027, 1, 27))  # 109 yen of it pays late damages
+
+    assert state.next_due_date == DUE  # 3,891 of 4,000 paid: still overdue
+    assert state.paid_toward_due == 3_891
+    position = position_on(state=state, terms=TERMS, on=D(2027, 1, 27))
+    assert position.overdue_since == D(2027, 1, 26)
+    assert position.overdue_amount == 109
+
+
+def test_paying_the_overdue_amount_brings_the_member_up_to_date():
+    state = repaid(borrowed(), OVERDUE.overdue_amount, D(2027, 1, 27))
+
+    assert state.next_due_date == D(2027, 2, 25)
+    position = position_on(state=state, terms=TERMS, on=D(2027, 1, 28))
+    assert position.overdue_since is None
+    assert position.late_damages == 0
+    assert position.principal == 100_000 - (4_109 - 109 - 2_243)
+
+
+def test_overdue_days_after_a_partial_repayment_keep_bearing_late_damages():
+    state = repaid(borrowed(), 1_000, D(2027, 1, 27))  # 109 damages, 891 interest
+
+    position = position_on(state=state, terms=TERMS, on=D(2027, 1, 29))
+
+    assert position.interest == 2_243 - 891  # carried; overdue days bear no interest
+    assert position.late_damages == 109  # two more overdue days: 109.59
+
+
+def test_minimum_stays_based_on_the_balance_after_the_last_borrowing():
+    """After repayments the minimum is still 3.61% of 100,000, until less than it is owed."""
+    state = borrowed()
+    for on in (D(2027, 1, 9), D(2027, 2, 9), D(2027, 3, 9)):
+        state = repaid(state, 30_000, on)
+        assert position_on(state=state, terms=TERMS, on=on).minimum_payment == 4_000
+
+    position = position_on(state=state, terms=TERMS, on=D(2027, 4, 9))
+    assert position.payoff < 20_000
+    assert position.minimum_payment == 4_000
+    state = repaid(state, position.payoff - 2_000, D(2027, 4, 9))
+    assert position_on(state=state, terms=TERMS, on=D(2027, 4, 9)).minimum_payment == 2_000
+
+
+def test_payoff_ends_the_cycle():
+    state = repaid(borrowed(), 101_463, D(2027, 1, 9))
+
+    assert state.principal == 0
+    assert (state.next_due_date, state.paid_toward_due) == (None, 0)
+    assert (state.carried_interest, state.carried_damages) == (0, 0)
