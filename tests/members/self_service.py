@@ -40,9 +40,7 @@ def link_path(message) -> str:
 
 def page_without_csrf(response) -> str:
     """Return the page with its CSRF tokens blanked (they differ on every response)."""
-    return re.sub(
-        r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", response.content.decode()
-    )
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", response.content.decode())
 
 
 def log_in_by_card(client, member, pin: str = DEFAULT_PIN, **extra):

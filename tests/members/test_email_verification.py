@@ -259,9 +259,7 @@ def test_resend_verifies_an_unverified_first_address(client, mailbox):
     assert address_state(member) == ("first@example.jp", True, "")
 
 
-def test_resend_sends_nothing_when_nothing_waits_for_verification(
-    member_client, member, mailbox
-):
+def test_resend_sends_nothing_when_nothing_waits_for_verification(member_client, member, mailbox):
     assert "email-resend-form" not in member_client.get(EMAIL_URL).content.decode()
 
     assert member_client.post(RESEND_URL).status_code == 302

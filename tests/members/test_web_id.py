@@ -174,9 +174,7 @@ def test_a_web_id_in_use_is_refused(member_client, member, mailbox):
     assert Member.objects.get(web_id="Taken2026") == other
 
 
-def test_web_ids_are_case_sensitive_so_a_case_variant_is_another_web_id(
-    member_client, member
-):
+def test_web_ids_are_case_sensitive_so_a_case_variant_is_another_web_id(member_client, member):
     """SPEC §4: Web-IDs are case-sensitive, so "taken2026" is not "Taken2026"."""
     other = MemberFactory(web_id="Taken2026")
 
