@@ -119,7 +119,8 @@ def merge_periods(periods: Iterable[Period]) -> list[Period]:
     """Return the union of `periods` as sorted, non-overlapping periods."""
     merged: list[Period] = []
     for period in sorted(periods, key=lambda p: p.first):
-        if merged and period.first <= merged[-1].last + ONE_DAY:
+        # Compare by difference: an open-ended period may end on date.max (no day after it).
+        if merged and (period.first - merged[-1].last).days <= 1:
             last = merged[-1]
             merged[-1] = Period(last.first, max(last.last, period.last))
         else:

@@ -351,6 +351,17 @@ def test_merged_periods_cover_each_free_day_once(periods, merged):
     assert merge_periods(periods) == merged
 
 
+def test_merging_an_open_ended_period_does_not_overflow():
+    """An overdue stretch runs to date.max; free days granted after it began merge into it."""
+    overdue = Period(D(2027, 1, 26), dt.date.max)
+    free = Period(D(2027, 2, 1), D(2027, 2, 7))
+
+    assert merge_periods([free, overdue]) == [overdue]
+    assert merge_periods([Period(dt.date.min, D(2027, 1, 25)), overdue]) == [
+        Period(dt.date.min, dt.date.max)
+    ]
+
+
 def test_overlapping_grants_waive_each_day_once_after_merging():
     """First-time days and points days that overlap do not make interest negative."""
     grants = [Period(D(2027, 6, 2), D(2027, 7, 1)), Period(D(2027, 6, 25), D(2027, 7, 1))]
