@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format migrate run clean bench
+.PHONY: demo test lint format migrate run clean bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: $(VENV)/.requirements-dev
 ## bench: requests/s, latency, queries and memory of the main pages (bench/results.json)
 bench: $(VENV)/.requirements
 	$(BIN)/python -m bench.run
+
+## screenshots: PNGs of login, help, demo, mypage and maintenance at phone and desktop width
+## into docs/screenshots/ (needs Debian's chromium, and fonts-noto-cjk for the Japanese glyphs)
+screenshots: $(VENV)/.requirements-dev
+	PORTAL_SCREENSHOTS_DIR=docs/screenshots PORTAL_REQUIRE_BROWSER=1 \
+		$(BIN)/python -m pytest tests/browser/screenshots.py -q
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

@@ -6,13 +6,17 @@ reach it too. Without Chromium the journeys skip with the reason; `.ci/run` sets
 PORTAL_REQUIRE_BROWSER=1, which turns that skip into a failure.
 """
 
+import importlib
 import os
 import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from members.demo import PERSONAS, reset_demo_personas
+from portal import clock
+from portal.models import MaintenanceWindow
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it (factories, assertions on the database) are synchronous and safe there.
@@ -118,3 +122,24 @@ def horizontal_overflow(page) -> int:
     return page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
+
+
+@pytest.fixture
+def fake_now(settings, monkeypatch):
+    """`fake_now("2026-12-07T06:30:00+09:00")`: serve as a process started now with that
+    PORTAL_FAKE_NOW (SPEC §3); the clock then runs on from there, moved by time-machine."""
+
+    def start(value: str) -> None:
+        monkeypatch.setattr(clock, "_PROCESS_STARTED_AT", timezone.now())
+        clock._offset.cache_clear()  # offsets are cached per value, against the start time
+        settings.PORTAL_FAKE_NOW = value
+
+    yield start
+    clock._offset.cache_clear()
+
+
+def seed_default_maintenance_windows() -> None:
+    """Restore the windows the migration seeds (transactional tests flush them away)."""
+    migration = importlib.import_module("portal.migrations.0002_default_maintenance_windows")
+    for fields in migration.DEFAULT_WINDOWS:
+        MaintenanceWindow.objects.get_or_create(**fields)

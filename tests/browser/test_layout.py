@@ -1,0 +1,142 @@
+"""Layout a user would notice: no sideways scrolling, and every control has a name (issue #3).
+
+Each page is checked at a phone width (390×844) and a desktop width (1280×800). A form
+control's accessible name is what a screen reader announces and what `get_by_label` finds;
+Playwright computes it the way browsers do (label, aria-label, aria-labelledby, title).
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, horizontal_overflow, login_as, submit_login
+
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+FORM_CONTROLS = "input:not([type=hidden]), select, textarea, button"
+HAS_TEXT = re.compile(r"\S")
+
+
+def visible_controls(page) -> list:
+    return [control for control in page.locator(FORM_CONTROLS).all() if control.is_visible()]
+
+
+def expect_every_control_named(page, timeout: float = 5_000) -> int:
+    """Every visible input, select, textarea and button has a non-empty accessible name."""
+    controls = visible_controls(page)
+    for control in controls:
+        expect(control).to_have_accessible_name(HAS_TEXT, timeout=timeout)
+    return len(controls)
+
+
+def open_login_page(page) -> None:
+    page.goto("/login/")
+
+
+def open_login_page_with_errors(page) -> None:
+    """The login page after a mistake: long help-desk messages at the narrowest width."""
+    page.goto("/login/")
+    page.get_by_label("カード番号", exact=True).fill("１０００－００００－０１")
+    page.get_by_label("暗証番号", exact=True).fill("１１１")
+    submit_login(page, "card")
+    expect(page.locator("[data-error-code]").first).to_be_visible()
+
+
+def open_demo(page) -> None:
+    page.goto("/demo/")
+
+
+def open_demo_mailbox(page) -> None:
+    page.goto("/demo/mailbox/")
+
+
+def open_help(page) -> None:
+    page.goto("/help/login/")
+
+
+def open_mypage(page) -> None:
+    login_as(page, "standard", "card")
+    expect(page).to_have_url(re.compile(r"/mypage/$"))
+
+
+PAGES = {
+    "login": open_login_page,
+    "login-with-errors": open_login_page_with_errors,
+    "demo": open_demo,
+    "demo-mailbox": open_demo_mailbox,
+    "help": open_help,
+    "mypage": open_mypage,
+}
+# The controls each page has at least, so the check cannot pass by finding none: the four
+# login fields and two buttons; a card and (but for card_only) a Web-ID fill button per
+# persona; the mailbox filter; the logout button. The help page has no form.
+MIN_CONTROLS = {
+    "login": 6,
+    "login-with-errors": 6,
+    "demo": 19,
+    "demo-mailbox": 2,
+    "help": 0,
+    "mypage": 1,
+}
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+@pytest.mark.parametrize("page_name", PAGES)
+def test_page_has_no_horizontal_scrolling(page, personas, page_name, viewport):
+    page.set_viewport_size(viewport)
+    PAGES[page_name](page)
+
+    assert horizontal_overflow(page) == 0
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+@pytest.mark.parametrize("page_name", PAGES)
+def test_every_visible_control_has_an_accessible_name(page, personas, page_name, viewport):
+    page.set_viewport_size(viewport)
+    PAGES[page_name](page)
+
+    assert expect_every_control_named(page) >= MIN_CONTROLS[page_name]
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+def test_login_fields_are_found_by_their_labels(page, personas, viewport):
+    page.set_viewport_size(viewport)
+    page.goto("/login/")
+
+    for label, field_id in [
+        ("カード番号", "id_card_number"),
+        ("暗証番号", "id_pin"),
+        ("Web-ID", "id_web_id"),
+        ("パスワード", "id_password"),
+    ]:
+        control = page.get_by_label(label, exact=True)
+        expect(control).to_be_visible()
+        expect(control).to_have_id(field_id)
+    for name in ["カード番号でログイン", "Web-IDでログイン"]:
+        form = page.get_by_role("region", name=name)
+        expect(form.get_by_role("button", name="ログイン")).to_be_visible()
+
+
+def test_controls_without_a_name_are_caught(page, personas):
+    """The generic check is not vacuous: an unlabelled input on the page makes it fail."""
+    page.goto("/login/")
+    page.evaluate(
+        """() => document.getElementById('card-login-form')
+            .insertAdjacentHTML('beforeend', '<input type="text" name="nameless">')"""
+    )
+
+    with pytest.raises(AssertionError):
+        expect_every_control_named(page, timeout=500)
+
+
+def test_wide_content_is_caught(page, personas):
+    """The overflow check is not vacuous: a too-wide element at phone width makes it fail."""
+    page.set_viewport_size(PHONE)
+    page.goto("/login/")
+    assert horizontal_overflow(page) == 0
+    page.evaluate(
+        """() => document.getElementById('main')
+            .insertAdjacentHTML('beforeend', '<div style="width: 600px">wide</div>')"""
+    )
+
+    assert horizontal_overflow(page) > 0
