@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 
 from history import interest
@@ -31,7 +32,9 @@ def ledger_state(contract: LoanContract) -> LedgerState:
     last_settlement = entries.filter(kind=Kind.REPAYMENT).newest_first().first()
     moves = entries.moving_principal().oldest_first()
     if last_settlement is not None:
-        moves = moves.filter(occurred_at__gt=last_settlement.occurred_at)
+        # After it in the ledger's order (time, then the order of writing).
+        at = last_settlement.occurred_at
+        moves = moves.filter(Q(occurred_at__gt=at) | Q(occurred_at=at, id__gt=last_settlement.id))
     moves = list(moves.only("occurred_at", "principal_after", "kind"))
     last_borrowing = next((e for e in reversed(moves) if e.kind == Kind.BORROWING), None) or (
         entries.filter(kind=Kind.BORROWING).newest_first().only("principal_after").first()

@@ -50,6 +50,16 @@ def _locked_contract(member: Member) -> LoanContract:
     return LoanContract.objects.select_for_update().get(member=member)
 
 
+def _refuse_before_a_later_entry(member: Member, at: dt.datetime) -> None:
+    """Entries are booked in time order, each with the balance after it: nothing may be
+    booked before a Saturday-night transfer still waiting for its payout."""
+    if LedgerEntry.objects.filter(member=member, occurred_at__gt=at).exists():
+        raise LedgerRefusal(
+            "payout_pending",
+            _("土曜深夜にお申し込みのお振込み（翌朝9時実行）が済むまで、このお取引はできません。"),
+        )
+
+
 def _save_due_status(contract: LoanContract, state: accounting.LedgerState) -> None:
     DueStatus.objects.update_or_create(
         contract=contract,
@@ -100,6 +110,7 @@ def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> L
     )
 
     paid_out_at = transfer_payout_time(now) if channel == Channel.TRANSFER else now
+    _refuse_before_a_later_entry(member, paid_out_at)
     paid_out_on = local_date(paid_out_at)
     gets_first_time_free = bool(member.email) and (
         member.statement_delivery == StatementDelivery.WEB
@@ -142,6 +153,7 @@ def repay(*, member: Member, amount: int, channel: str = Channel.INTERNET) -> Le
     contract = _locked_contract(member)
     now = clock.now()
     today = local_date(now)
+    _refuse_before_a_later_entry(member, now)
     state = ledger_state(contract)
     position = accounting.position_on(state=state, terms=terms_of(contract), on=today)
     if position.payoff == 0:
@@ -271,6 +283,7 @@ def post_adjustment(*, member: Member, principal_change: int, note: str) -> Ledg
     if principal_change == 0:
         raise LedgerRefusal("adjustment_zero", _("調整額を入力してください。"))
     contract = _locked_contract(member)
+    _refuse_before_a_later_entry(member, clock.now())
     state = ledger_state(contract)
     new_balance = state.principal + principal_change
     if new_balance < 0:
