@@ -108,6 +108,17 @@ def test_a_password_change_keeps_the_current_session(member_client, member):
     assert member_client.get(reverse("members:mypage")).status_code == 200
 
 
+def test_a_password_change_ends_the_members_other_sessions(member_client, member):
+    elsewhere = Client()
+    assert log_in_by_web_id(elsewhere, member.web_id, DEFAULT_PASSWORD).status_code == 302
+
+    post_web_id(member_client, member.web_id, "Another2026")
+
+    response = elsewhere.get(reverse("members:mypage"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("members:login"))
+
+
 @pytest.mark.parametrize(
     ("web_id", "password"),
     [
