@@ -53,6 +53,15 @@ def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
     return timezone.make_aware(naive)
 
 
+def _next_moment(history: SimulatedHistory, day: dt.date, rng: random.Random) -> dt.datetime:
+    """A time on `day` after the history's last entry: the ledger is read back in time order,
+    so two entries of one day must keep the order they were played in."""
+    moment = _moment(day, rng)
+    if history.entries and moment <= history.entries[-1].occurred_at:
+        moment = history.entries[-1].occurred_at + dt.timedelta(minutes=1)
+    return moment
+
+
 def simulate(
     *,
     member: Member,
@@ -157,7 +166,7 @@ def _borrow(history, member, terms, day, amount, free, rng):
     history.entries.append(
         LedgerEntry(
             member=member,
-            occurred_at=_moment(day, rng),
+            occurred_at=_next_moment(history, day, rng),
             kind=Kind.BORROWING,
             channel=rng.choice([Channel.TRANSFER, Channel.TRANSFER, Channel.PARTNER_ATM]),
             amount=amount,
@@ -179,7 +188,7 @@ def _repay(history, member, terms, day, amount, rng):
     channel = rng.choice([Channel.INTERNET, Channel.PARTNER_ATM, Channel.TRANSFER])
     history.entries += repayment_entries(
         member=member,
-        at=_moment(day, rng),
+        at=_next_moment(history, day, rng),
         channel=channel,
         amount=amount,
         position=position,
