@@ -8,6 +8,7 @@ most `threshold` of them get to verify a secret.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -85,6 +86,18 @@ def reserve_credential(*, method: str, identifier: str) -> int | None:
 
 def is_locked(*, method: str, identifier: str) -> bool:
     return failures(key=credential_key(method=method, identifier=identifier)) >= lockout_threshold()
+
+
+def locked_credentials(credentials: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Return which of the (method, identifier) pairs are locked, in one query (admin lists)."""
+    keys = {
+        credential_key(method=method, identifier=identifier): (method, identifier)
+        for method, identifier in credentials
+    }
+    if not keys:
+        return set()
+    locked = AttemptCounter.objects.filter(key__in=keys, failures__gte=lockout_threshold())
+    return {keys[key] for key in locked.values_list("key", flat=True)}
 
 
 def lock_credential(*, method: str, identifier: str) -> None:

@@ -166,6 +166,12 @@ class Member(AbstractBaseUser, PermissionsMixin):
     def get_username(self):
         return self.member_number or self.username
 
+    def clean(self):
+        # AbstractBaseUser.clean() writes get_username() back into `username`: for a
+        # member that would be the member number, and members have no username.
+        if self.is_staff:
+            super().clean()
+
     def set_pin(self, raw_pin: str | None) -> None:
         self.pin = make_password(raw_pin)
 

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import MailboxMessage, MaintenanceWindow
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "scope", "recurrence", "weekday", "nth", "day_offset", "month",
+                    "day", "start_time", "duration_minutes", "is_active"]  # fmt: skip
+    list_filter = ["scope", "recurrence", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["description", "scope", "is_active"]}),
+        (_("繰り返し"), {"fields": ["recurrence", "weekday", "nth", "day_offset", "month", "day"]}),
+        (_("時刻"), {"fields": ["start_time", "duration_minutes"]}),
+    ]
+
+
+@admin.register(MailboxMessage)
+class MailboxMessageAdmin(admin.ModelAdmin):
+    """Copies of the e-mails the portal sent, for reading only."""
+
+    list_display = ["sent_at", "to", "subject"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "sent_at"
+    fields = ["sent_at", "from_email", "to", "subject", "body", "html_body"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
