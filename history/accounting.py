@@ -109,7 +109,7 @@ def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPositio
         )
 
     interest_due = accrued([*state.free_periods, *overdue], terms.annual_rate)
-    without_free_days = accrued(overdue, terms.annual_rate)
+    without_free_days = accrued(overdue, terms.annual_rate) if state.free_periods else interest_due
     late_damages = accrued(before_overdue, terms.late_damages_rate) if overdue else 0
     interest_total = state.carried_interest + interest_due
     damages_total = state.carried_damages + late_damages

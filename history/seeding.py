@@ -99,7 +99,7 @@ def simulate(
             break
         position = accounting.position_on(state=history.state, terms=terms, on=pay_day)
         amount = position.remaining_due + rng.choice([0, 0, 1_000, 5_000])
-        _repay(history, member, terms, pay_day, min(amount, position.payoff), rng)
+        _repay(history, member, terms, pay_day, min(amount, position.payoff), rng, position)
         borrow_day = pay_day + dt.timedelta(days=rng.randint(3, 12))
         if rng.random() < 0.25 and history.state.principal < limit * 0.7 and borrow_day < today:
             _borrow(history, member, terms, borrow_day, _round(limit * 0.1), free, rng)
@@ -175,10 +175,11 @@ def _borrow(history, member, terms, day, amount, free, rng):
     )
 
 
-def _repay(history, member, terms, day, amount, rng):
+def _repay(history, member, terms, day, amount, rng, position=None):
+    """Repay `amount` on `day`; `position` is the state's position on that day, if known."""
     if day < _last_day(history):
         return
-    position = accounting.position_on(state=history.state, terms=terms, on=day)
+    position = position or accounting.position_on(state=history.state, terms=terms, on=day)
     if amount <= 0 or position.payoff == 0:
         return
     split = accounting.split_repayment(position, amount)
