@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from history import services
 from history.models import DueStatus, InterestFreePeriod, LedgerEntry, MailPreference
 from members.models import Member
+from portal.admin import ReadOnlyAdmin
 
 
 class AdjustmentForm(forms.ModelForm):
@@ -93,19 +94,10 @@ class InterestFreePeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(DueStatus)
-class DueStatusAdmin(admin.ModelAdmin):
+class DueStatusAdmin(ReadOnlyAdmin):
     list_display = ["contract", "next_due_date", "paid_toward_due"]
     search_fields = ["contract__member__member_number"]
     list_select_related = ["contract__member"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MailPreference)

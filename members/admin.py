@@ -45,6 +45,7 @@ from members.models import (
     Member,
     TransferAccount,
 )
+from portal.admin import ReadOnlyAdmin
 
 # --- Forms --------------------------------------------------------------------------
 
@@ -501,7 +502,7 @@ def _contract_of(member: Member) -> LoanContract | None:
 
 
 @admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
+class LoginAttemptAdmin(ReadOnlyAdmin):
     """Every recorded login attempt, for reading only."""
 
     list_display = ["attempted_at", "method", "masked_identifier", "member", "result",
@@ -511,12 +512,3 @@ class LoginAttemptAdmin(admin.ModelAdmin):
     list_select_related = ["member"]
     date_hierarchy = "attempted_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

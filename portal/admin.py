@@ -4,6 +4,19 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import MailboxMessage, MaintenanceWindow
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record staff may read but never add, change or delete (logs, copies, derived state)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(MaintenanceWindow)
 class MaintenanceWindowAdmin(admin.ModelAdmin):
     list_display = ["__str__", "scope", "recurrence", "weekday", "nth", "day_offset", "month",
@@ -17,7 +30,7 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(MailboxMessage)
-class MailboxMessageAdmin(admin.ModelAdmin):
+class MailboxMessageAdmin(ReadOnlyAdmin):
     """Copies of the e-mails the portal sent, for reading only."""
 
     list_display = ["sent_at", "to", "subject"]
@@ -25,12 +38,3 @@ class MailboxMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "sent_at"
     fields = ["sent_at", "from_email", "to", "subject", "body", "html_body"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
