@@ -5,7 +5,14 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from members.models import ContractStatus, DueDay, LoanContract, Member, StatementDelivery
+from members.models import (
+    ContractStatus,
+    DueDay,
+    LoanContract,
+    Member,
+    StatementDelivery,
+    TransferAccount,
+)
 
 DEFAULT_PIN = "1234"
 DEFAULT_PASSWORD = "Passw0rd1"
@@ -65,3 +72,16 @@ class StaffFactory(DjangoModelFactory):
     def _after_postgeneration(cls, instance, create, results=None):
         if create:
             instance.save()
+
+
+class TransferAccountFactory(DjangoModelFactory):
+    """The member's registered transfer account, in the member's own kana name."""
+
+    class Meta:
+        model = TransferAccount
+
+    member = factory.SubFactory(MemberFactory)
+    bank_code = "0001"
+    branch_code = "001"
+    account_number = "1234567"
+    holder_kana = factory.SelfAttribute("member.name_kana")

@@ -20,9 +20,9 @@ from playwright.sync_api import expect
 
 from history.models import InterestFreePeriod, Kind, LedgerEntry
 from history.selectors import loan_position
-from members.models import DueDay, LoanContract, Member, StatementDelivery, TransferAccount
+from members.models import DueDay, LoanContract, Member, StatementDelivery
 from tests.browser.conftest import error_codes, login_as
-from tests.factories import DEFAULT_PIN, MemberFactory
+from tests.factories import DEFAULT_PIN, MemberFactory, TransferAccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -203,13 +203,7 @@ def new_borrower(transactional_db):
     member = MemberFactory(
         statement_delivery=StatementDelivery.POST, contract__due_day=DueDay.FIFTEENTH
     )
-    TransferAccount.objects.create(
-        member=member,
-        bank_code="0001",
-        branch_code="001",
-        account_number="1234567",
-        holder_kana=member.name_kana,
-    )
+    TransferAccountFactory(member=member)
     return member
 
 

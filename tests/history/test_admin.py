@@ -3,8 +3,7 @@ from django.urls import reverse
 
 from history import services
 from history.models import Kind, LedgerEntry
-from members.models import TransferAccount
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, TransferAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -12,13 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def borrower(db):
     member = MemberFactory()
-    TransferAccount.objects.create(
-        member=member,
-        bank_code="0001",
-        branch_code="001",
-        account_number="1234567",
-        holder_kana=member.name_kana,
-    )
+    TransferAccountFactory(member=member)
     services.borrow(member=member, amount=50_000)
     return member
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from history import services
 from history.models import Channel, Kind, LedgerEntry
-from members.models import StatementDelivery, TransferAccount
-from tests.factories import MemberFactory
+from members.models import StatementDelivery
+from tests.factories import MemberFactory, TransferAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -336,10 +336,7 @@ def test_csv_link_on_the_page_carries_the_filters(member_client, member):
 def test_csv_shows_when_a_saturday_night_transfer_was_requested(
     member_client, member, time_machine
 ):
-    TransferAccount.objects.create(
-        member=member, bank_code="0001", branch_code="001", account_number="1234567",
-        holder_kana=member.name_kana,
-    )  # fmt: skip
+    TransferAccountFactory(member=member)
     time_machine.move_to(tokyo(2026, 12, 12, 23, 40), tick=False)
     services.borrow(member=member, amount=5_000)
 

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from history import services
 from history.models import DueStatus, LedgerEntry
 from history.selectors import loan_position
-from members.models import ContractStatus, DueDay, LoanContract, StatementDelivery, TransferAccount
-from tests.factories import MemberFactory
+from members.models import ContractStatus, DueDay, LoanContract, StatementDelivery
+from tests.factories import MemberFactory, TransferAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,13 +59,7 @@ def new_borrower(**contract):
         statement_delivery=StatementDelivery.POST,
         **{f"contract__{name}": value for name, value in contract.items()},
     )
-    TransferAccount.objects.create(
-        member=member,
-        bank_code="0001",
-        branch_code="001",
-        account_number="1234567",
-        holder_kana=member.name_kana,
-    )
+    TransferAccountFactory(member=member)
     return member
 
 

@@ -24,9 +24,9 @@ from history.models import (
     MailPreference,
 )
 from history.selectors import ledger_state, loan_position
-from members.models import ContractStatus, DueDay, StatementDelivery, TransferAccount
+from members.models import ContractStatus, DueDay, StatementDelivery
 from portal import clock
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, TransferAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +39,7 @@ def tokyo(year, month, day, hour=12, minute=0, second=0) -> dt.datetime:
 
 
 def with_transfer_account(member):
-    TransferAccount.objects.create(
-        member=member,
-        bank_code="0001",
-        branch_code="001",
-        account_number="7654321",
-        holder_kana=member.name_kana,
-    )
+    TransferAccountFactory(member=member, account_number="7654321")
     return member
 
 

@@ -13,7 +13,7 @@ from history.models import Kind, LedgerEntry
 from history.selectors import loan_position
 from members.models import ContractStatus, StatementDelivery, TransferAccount
 from portal import clock
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, TransferAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +52,7 @@ def log_in(client, member):
 
 
 def with_transfer_account(member):
-    TransferAccount.objects.create(
-        member=member,
-        bank_code="0001",
-        branch_code="001",
-        account_number="1234567",
-        holder_kana=member.name_kana,
-    )
+    TransferAccountFactory(member=member)
     return member
 
 
