@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import Http404
 from django.views.generic import DetailView, ListView, TemplateView
 
+from portal.forms import MailboxFilterForm
 from portal.models import MailboxMessage
 
 
@@ -31,8 +32,13 @@ class MailboxListView(DemoOnlyMixin, ListView):
 
     def get_queryset(self):
         mails = super().get_queryset().defer("body", "html_body")
-        to = self.request.GET.get("to", "").strip()
+        # An invalid filter (too long, a NUL) filters nothing; the form shows why.
+        self.filter_form = MailboxFilterForm(self.request.GET)
+        to = self.filter_form.cleaned_data["to"] if self.filter_form.is_valid() else ""
         return mails.filter(to__icontains=to) if to else mails
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter_form=self.filter_form, **kwargs)
 
 
 class MailboxDetailView(DemoOnlyMixin, DetailView):
