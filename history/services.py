@@ -60,6 +60,11 @@ def _refuse_before_a_later_entry(member: Member, at: dt.datetime) -> None:
         )
 
 
+def check_repayment(*, member: Member) -> None:
+    """Raise LedgerRefusal if a repayment cannot be taken now, whatever its amount."""
+    _refuse_before_a_later_entry(member, clock.now())
+
+
 def _save_due_status(contract: LoanContract, state: accounting.LedgerState) -> None:
     DueStatus.objects.update_or_create(
         contract=contract,

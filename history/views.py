@@ -103,16 +103,18 @@ def _refusal_error(refusal: services.LedgerRefusal):
 
 
 def _allowed(request, operation: Operation, form, context) -> bool:
-    """Tell a refused borrowing at the first step already, not only after confirming."""
-    if operation.name != "borrow":
-        return True
+    """Tell a refused borrowing or repayment at the first step already, not only after
+    confirming."""
     try:
-        services.check_borrowing(
-            member=request.user,
-            contract=context["contract"],
-            position=context["position"],
-            amount=form.cleaned_data["amount"],
-        )
+        if operation.name == "borrow":
+            services.check_borrowing(
+                member=request.user,
+                contract=context["contract"],
+                position=context["position"],
+                amount=form.cleaned_data["amount"],
+            )
+        else:
+            services.check_repayment(member=request.user)
     except services.LedgerRefusal as refusal:
         form.add_error(None, _refusal_error(refusal))
         return False

@@ -286,6 +286,21 @@ def test_saturday_before_the_cutoff_is_paid_out_at_once(client, borrower, time_m
     assert entry.occurred_at == tokyo(2026, 12, 12, 23, 29)
 
 
+def test_repayment_waits_for_a_pending_saturday_night_payout_at_the_first_step(
+    client, borrower, time_machine
+):
+    time_machine.move_to(tokyo(2026, 12, 12, 23, 45), tick=False)  # a Saturday
+    log_in(client, borrower)
+    submit(client, "borrow", "20000")
+    time_machine.move_to(tokyo(2026, 12, 12, 23, 50), tick=False)
+
+    response = client.post(REPAY_URL, {"amount": "5000"})
+
+    assert error_codes(response) == ["payout_pending"]
+    assert 'name="nonce"' not in response.content.decode()  # no confirmation step
+    assert [kind for kind, _amount, _after in ledger(borrower)] == [Kind.BORROWING]
+
+
 # --- Repayment -----------------------------------------------------------------------
 
 
