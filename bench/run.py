@@ -237,7 +237,7 @@ def _table(results: dict) -> str:
     for page in results["pages"]:
         rows.append(
             (
-                f"{page['method']} {page['path']} ({page['name']})",
+                f"{page['method']} {page['name']}",
                 f"{baseline / page['requests_per_second']:.1f}",
                 f"{page['requests_per_second']:.1f}",
                 f"{page['p50_ms']:.1f}",
