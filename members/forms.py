@@ -133,12 +133,34 @@ class NewWebIdForm(NewPasswordForm):
             "8〜32文字の半角英数字。英字と数字の両方を含めてください。大文字・小文字を区別します。"
         ),
     )
-    field_order = ["web_id", "password", "password_confirm"]
+    field_order = ["current_password", "current_pin", "web_id", "password", "password_confirm"]
 
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, member=member, **kwargs)
+        # Who changes a credential proves to be the member: with the current password where
+        # there is a Web-ID, else with the card PIN (the view checks it under the lockout).
         if member.web_id:
             self.fields["web_id"].initial = member.web_id
+            self.fields["current_password"] = CredentialField(
+                rule=credentials.PASSWORD,
+                label=_("現在のパスワード"),
+                strip=False,
+                widget=forms.PasswordInput(
+                    attrs={"autocomplete": "current-password", "maxlength": 20}
+                ),
+            )
+        else:
+            self.fields["current_pin"] = CredentialField(
+                rule=credentials.PIN,
+                label=_("暗証番号（ご本人確認）"),
+                strip=False,
+                widget=forms.PasswordInput(attrs=_numeric_input(maxlength=4)),
+            )
+        self.order_fields(self.field_order)
+
+    @property
+    def current_secret_field(self) -> str:
+        return "current_password" if self.member.web_id else "current_pin"
 
     def chosen_web_id(self) -> str | None:
         return self.cleaned_data.get("web_id")

@@ -199,6 +199,30 @@ class WebIdTaken(Exception):
     """Another member took the Web-ID between the form check and the save."""
 
 
+@sensitive_variables("current_secret")
+def reauthenticate(*, member: Member, current_secret: str) -> str:
+    """Check the secret of a logged-in member before a credential change; return a
+    LoginResult (SUCCESS, INVALID_CREDENTIALS or LOCKED).
+
+    The Web-ID password is asked for where there is one, else the card PIN. A wrong one
+    counts toward that credential's lockout exactly like a failed login, so a session
+    left open cannot be used to guess it.
+    """
+    if member.web_id:
+        method, identifier, check = LoginMethod.WEB_ID, member.web_id, member.check_password
+    else:
+        method, identifier, check = LoginMethod.CARD, member.card_number, member.check_pin
+    place = lockout.reserve_credential(method=method, identifier=identifier)
+    if place is None:
+        return LoginResult.LOCKED
+    if check(current_secret):
+        lockout.unlock_credential(method=method, identifier=identifier)
+        return LoginResult.SUCCESS
+    if place >= lockout.lockout_threshold():
+        return LoginResult.LOCKED
+    return LoginResult.INVALID_CREDENTIALS
+
+
 @sensitive_variables("password")
 def set_web_id(*, member: Member, web_id: str, password: str) -> None:
     """Register or change the member's Web-ID and password (needs a verified e-mail)."""

@@ -182,7 +182,7 @@ def settings_web_id(request):
     if not member.email_verified:
         return render(request, "members/settings/web_id.html", {"needs_email": True})
     form = NewWebIdForm(_posted(request), member=member)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _reauthenticated(member, form):
         try:
             services.set_web_id(
                 member=member,
@@ -197,6 +197,30 @@ def settings_web_id(request):
             messages.success(request, _("Web-IDとパスワードを保存しました。"), extra_tags="saved")
             return redirect("members:settings")
     return render(request, "members/settings/web_id.html", {"form": form})
+
+
+def _reauthenticated(member, form) -> bool:
+    """Check the current secret the form asked for; explain a refusal on its field."""
+    field = form.current_secret_field
+    result = services.reauthenticate(member=member, current_secret=form.cleaned_data[field])
+    if result == LoginResult.SUCCESS:
+        return True
+    if result == LoginResult.LOCKED:
+        remedy = (
+            _("「パスワードをお忘れの方」から再設定してください。")
+            if member.web_id
+            else _("暗証番号の再設定は店頭窓口またはお電話で承ります。")
+        )
+        error = ValidationError(
+            _("続けて間違えたため、ロックされています。%(remedy)s") % {"remedy": remedy},
+            code="locked",
+        )
+    else:
+        error = ValidationError(
+            _("入力された内容が登録内容と一致しません。"), code="invalid_credentials"
+        )
+    form.add_error(field, error)
+    return False
 
 
 def _web_id_taken_error():

@@ -5,9 +5,10 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from members import lockout
 from members.demo import reset_demo_personas
-from members.models import ChangeKind, Member, ProfileChange
-from tests.factories import DEFAULT_PASSWORD, MemberFactory
+from members.models import ChangeKind, LoginMethod, Member, ProfileChange
+from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
 from tests.members.self_service import (
     assert_field_error,
     error_codes,
@@ -22,10 +23,14 @@ pytestmark = pytest.mark.django_db
 URL = reverse("members:settings-web-id")
 
 
-def post_web_id(client, web_id, password, confirm=None):
+def post_web_id(client, web_id, password, confirm=None, *, current=None):
+    """Post the form with the current secret it asks for (the factory's PIN or password
+    unless `current` says otherwise; the form reads only the field it shows)."""
     return client.post(
         URL,
         {
+            "current_pin": DEFAULT_PIN if current is None else current,
+            "current_password": DEFAULT_PASSWORD if current is None else current,
             "web_id": web_id,
             "password": password,
             "password_confirm": password if confirm is None else confirm,
@@ -216,8 +221,9 @@ def test_a_persona_may_take_its_own_web_id_back(client):
     standard = Member.objects.get(member_number="100000001")
     client.force_login(standard, backend="members.backends.CardPinBackend")
 
-    assert post_web_id(client, "Elsewhere01", "Standard01").status_code == 302
-    assert post_web_id(client, "standard01", "Standard01").status_code == 302
+    changed = post_web_id(client, "Elsewhere01", "Standard01", current="Standard01")
+    assert changed.status_code == 302
+    assert post_web_id(client, "standard01", "Standard01", current="Standard01").status_code == 302
 
     standard.refresh_from_db()
     assert standard.web_id == "standard01"
@@ -246,3 +252,53 @@ def test_without_a_verified_address_there_is_a_message_and_nothing_changes(
         assert reverse("members:settings-email") in answer.content.decode()
     assert snapshot(member) == before
     assert not mail.outbox
+
+
+# --- Proving it is the member ------------------------------------------------------------
+
+
+def test_a_change_needs_the_current_password(member_client, member):
+    before = snapshot(member)
+
+    response = post_web_id(member_client, "Renamed2026", "Secret2026", current="Wrong20261")
+
+    assert_field_error(response, "current_password", "invalid_credentials")
+    assert snapshot(member) == before
+
+
+def test_a_first_registration_needs_the_card_pin(client, card_only):
+    client.force_login(card_only, backend="members.backends.CardPinBackend")
+
+    response = post_web_id(client, "hanako2026", "Secret2026", current="9876")
+
+    assert_field_error(response, "current_pin", "invalid_credentials")
+    assert "current_password" not in response.content.decode()
+    assert Member.objects.get(pk=card_only.pk).web_id is None
+
+
+def test_wrong_current_passwords_lock_the_web_id_like_failed_logins(
+    member_client, member, settings
+):
+    for _attempt in range(settings.PORTAL_LOCKOUT_THRESHOLD - 1):
+        response = post_web_id(member_client, "Renamed2026", "Secret2026", current="Wrong20261")
+        assert_field_error(response, "current_password", "invalid_credentials")
+
+    response = post_web_id(member_client, "Renamed2026", "Secret2026", current="Wrong20261")
+    assert_field_error(response, "current_password", "locked")
+    # Now even the right one is refused, here and at the login.
+    response = post_web_id(member_client, "Renamed2026", "Secret2026")
+    assert_field_error(response, "current_password", "locked")
+    assert Member.objects.get(pk=member.pk).web_id == member.web_id
+    login = Client().post(
+        reverse("members:login-web-id"), {"web_id": member.web_id, "password": DEFAULT_PASSWORD}
+    )
+    assert 'data-error-code="locked"' in login.content.decode()
+
+
+def test_the_right_current_secret_resets_the_failure_count(member_client, member, settings):
+    for _attempt in range(settings.PORTAL_LOCKOUT_THRESHOLD - 1):
+        post_web_id(member_client, "Renamed2026", "Secret2026", current="Wrong20261")
+
+    assert post_web_id(member_client, "Renamed2026", "Secret2026").status_code == 302
+    key = lockout.credential_key(method=LoginMethod.WEB_ID, identifier=member.web_id)
+    assert lockout.failures(key=key) == 0
