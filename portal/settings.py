@@ -69,6 +69,10 @@ TEMPLATES = [
 # No ATOMIC_REQUESTS: failed-login records must survive a request that ends in an error.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Seconds a worker keeps its database connection (0: one per request). Production on
+# PostgreSQL saves a connection setup per request with e.g. 60; stale ones are checked.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
