@@ -4,6 +4,9 @@
 also keeps a copy that the demo mailbox (/demo/mailbox/) shows, like a local mail catcher.
 """
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -11,6 +14,8 @@ from django.template.loader import render_to_string
 
 from portal import clock
 from portal.models import MailboxMessage
+
+logger = logging.getLogger(__name__)
 
 
 class MailboxBackend(BaseEmailBackend):
@@ -53,8 +58,14 @@ def _copy(message) -> MailboxMessage:
     )
 
 
-def send_templated_mail(*, to: str, template: str, context: dict) -> None:
-    """Send `<template>_subject.txt` / `<template>.txt` (and `.html` if present) to `to`."""
+def send_templated_mail(*, to: str, template: str, context: dict) -> bool:
+    """Send `<template>_subject.txt` / `<template>.txt` to `to`; return whether it went out.
+
+    A mail server that is down must not turn the page that sends into an error: the
+    change the mail reports is already made, and a recovery page that failed only when
+    the data matched would tell which data is registered. The failure is logged without
+    the message, which may hold a one-time link.
+    """
     context = {
         "brand_name": settings.PORTAL_BRAND_NAME,
         "support_phone": settings.PORTAL_SUPPORT_PHONE,
@@ -63,4 +74,9 @@ def send_templated_mail(*, to: str, template: str, context: dict) -> None:
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     body = render_to_string(f"{template}.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=[to])
-    message.send()
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.error("Could not send the %s mail: %s", template, type(exc).__name__)
+        return False
+    return True

@@ -58,3 +58,9 @@ def mailbox(settings):
     settings.EMAIL_BACKEND = "portal.mail.MailboxBackend"
     settings.PORTAL_MAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PORTAL_DEMO = True
+
+
+@pytest.fixture
+def mail_server_down(mailbox, settings):
+    """Delivery fails as with an SMTP server that refuses connections (demo copy still on)."""
+    settings.PORTAL_MAIL_DELIVERY_BACKEND = "tests.mail_backends.RefusingEmailBackend"
