@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from history.models import Kind
 from history.services import MINIMUM_AMOUNT
+from portal import clock
+
+# The history goes back no further than the portal's oldest possible contract, and a filter
+# may look a year ahead; beyond these a date only overflows the datetime arithmetic.
+HISTORY_EARLIEST = dt.date(2000, 1, 1)
+HISTORY_DAYS_AHEAD = 366
 
 
 class AmountField(forms.CharField):
@@ -79,6 +85,31 @@ class HistoryFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("種類"), required=False, choices=[("", _("すべて")), *Kind.choices]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        latest = clock.today() + dt.timedelta(days=HISTORY_DAYS_AHEAD)
+        for name in ("date_from", "date_to"):
+            self.fields[name].widget.attrs.update(
+                min=HISTORY_EARLIEST.isoformat(), max=latest.isoformat()
+            )
+
+    def _clean_date(self, name: str) -> dt.date | None:
+        day = self.cleaned_data[name]
+        latest = clock.today() + dt.timedelta(days=HISTORY_DAYS_AHEAD)
+        if day is not None and not HISTORY_EARLIEST <= day <= latest:
+            raise ValidationError(
+                _("%(earliest)s から %(latest)s までの日付を指定してください。"),
+                code="date_out_of_range",
+                params={"earliest": HISTORY_EARLIEST, "latest": latest},
+            )
+        return day
+
+    def clean_date_from(self):
+        return self._clean_date("date_from")
+
+    def clean_date_to(self):
+        return self._clean_date("date_to")
 
     def clean(self):
         cleaned = super().clean()

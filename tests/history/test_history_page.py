@@ -218,6 +218,14 @@ def test_date_from_after_date_to_is_an_error_and_shows_nothing(member_client, me
         ({"date_from": "yesterday"}, "invalid"),
         ({"date_to": "2026-02-30"}, "invalid"),
         ({"date_from": "９９９９９-01-01"}, "invalid"),
+        # Valid dates, but beyond the range a history can have: no datetime overflow (500).
+        ({"date_to": "9999-12-31"}, "date_out_of_range"),
+        ({"date_from": "9999-12-31"}, "date_out_of_range"),
+        ({"date_from": "0001-01-01"}, "date_out_of_range"),
+        ({"date_to": "0001-01-01"}, "date_out_of_range"),
+        ({"date_from": "1999-12-31"}, "date_out_of_range"),
+        ({"date_to": "2027-12-11"}, "date_out_of_range"),  # today (2026-12-09) + 367 days
+        ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "date_order"),
     ],
 )
 def test_invalid_filters_are_errors_and_show_nothing(member_client, member, query, code):
@@ -231,6 +239,32 @@ def test_invalid_filters_are_errors_and_show_nothing(member_client, member, quer
     assert rows(response) == []
     assert download.status_code == 200
     assert len(read_csv(download)) == 1  # the header only
+
+
+def test_both_dates_out_of_range_say_so_on_each_field(member_client, member):
+    make_entries(member, 3)
+    query = {"date_from": "0001-01-01", "date_to": "9999-12-31"}
+
+    response = member_client.get(HISTORY_URL, query)
+    download = member_client.get(CSV_URL, query)
+
+    assert error_codes(response) == ["date_out_of_range", "date_out_of_range"]
+    assert rows(response) == []
+    assert len(read_csv(download)) == 1
+
+
+def test_the_widest_allowed_period_shows_everything(member_client, member):
+    entries = make_entries(member, 10)
+    query = {"date_from": "2000-01-01", "date_to": "2027-12-10"}  # today + 366 days
+
+    response = member_client.get(HISTORY_URL, query)
+    download = member_client.get(CSV_URL, query)
+
+    assert error_codes(response) == []
+    assert rows(response) == as_rows(newest_first(entries))
+    assert len(read_csv(download)) == 1 + len(entries)
+    assert 'min="2000-01-01"' in response.content.decode()
+    assert 'max="2027-12-10"' in response.content.decode()
 
 
 def test_only_the_members_own_entries_appear(member_client, member):
