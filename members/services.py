@@ -199,7 +199,7 @@ class WebIdTaken(Exception):
     """Another member took the Web-ID between the form check and the save."""
 
 
-@sensitive_variables("current_secret")
+@sensitive_variables()  # every frame below (the hasher's) sees the secret too
 def reauthenticate(*, member: Member, current_secret: str) -> str:
     """Check the secret of a logged-in member before a credential change; return a
     LoginResult (SUCCESS, INVALID_CREDENTIALS or LOCKED).
@@ -234,6 +234,9 @@ def set_web_id(*, member: Member, web_id: str, password: str) -> None:
     try:
         with transaction.atomic():
             member.save(update_fields=["web_id", "password"])
+            # Failures against the Web-ID while nobody had it were counted like any
+            # unknown identifier's; they must not greet its new owner with a lock.
+            unlock_web_id(member=member)
             record_change(member=member, kind=ChangeKind.WEB_ID)
     except IntegrityError as exc:
         raise WebIdTaken(web_id) from exc

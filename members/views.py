@@ -172,7 +172,7 @@ def settings_index(request):
     return render(request, "members/settings/index.html", {"member": request.user})
 
 
-@sensitive_post_parameters("password", "password_confirm")
+@sensitive_post_parameters("current_pin", "current_password", "password", "password_confirm")
 @require_http_methods(["GET", "POST"])
 @member_required
 @never_cache

@@ -44,6 +44,11 @@ def snapshot(member) -> tuple:
     return member.web_id, member.password, ProfileChange.objects.filter(member=member).count()
 
 
+def crash_while_hashing(self, raw_secret):
+    """Stand in for a hasher that fails (its frame's source shows in error reports)."""
+    raise RuntimeError("hasher exploded")
+
+
 @pytest.fixture
 def card_only(db):
     return MemberFactory(web_id=None, password=None, email="hanako@example.jp")
@@ -302,3 +307,49 @@ def test_the_right_current_secret_resets_the_failure_count(member_client, member
     assert post_web_id(member_client, "Renamed2026", "Secret2026").status_code == 302
     key = lockout.credential_key(method=LoginMethod.WEB_ID, identifier=member.web_id)
     assert lockout.failures(key=key) == 0
+
+
+def test_failures_collected_by_a_web_id_nobody_had_do_not_lock_its_new_owner(
+    client, card_only, mailbox
+):
+    """Unknown Web-IDs lock like known ones; the lock must not pass to whoever registers it."""
+    for _ in range(lockout.lockout_threshold()):
+        log_in_by_web_id(Client(), "Hanako2026", "Guessed2026")
+    assert lockout.is_locked(method=LoginMethod.WEB_ID, identifier="Hanako2026")
+    client.force_login(card_only, backend="members.backends.CardPinBackend")
+
+    assert post_web_id(client, "Hanako2026", "Secret2026").status_code == 302
+
+    assert log_in_by_web_id(Client(), "Hanako2026", "Secret2026").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("web_id", "field", "secret"),
+    [(None, "current_pin", "4826"), ("Taro2026", "current_password", "Current2026")],
+)
+def test_error_reports_never_show_the_current_secret(rf, monkeypatch, web_id, field, secret):
+    """A crash while checking the current PIN or password keeps it out of the error report."""
+    from django.views.debug import ExceptionReporter
+
+    from members import views
+
+    member = MemberFactory(web_id=web_id, password=secret if web_id else None, pin="4826")
+    monkeypatch.setattr("members.models.Member.check_pin", crash_while_hashing)
+    monkeypatch.setattr("members.models.Member.check_password", crash_while_hashing)
+    new_password = "Renewed" + secret[::-1]
+    data = {field: secret, "web_id": "Renewed2026", "password": new_password}
+    request = rf.post(URL, {**data, "password_confirm": new_password})
+    request.user = member
+    request.session = {}
+    request._dont_enforce_csrf_checks = True
+
+    with pytest.raises(RuntimeError) as excinfo:
+        views.settings_web_id(request)
+
+    # The report as Django would mail it, from the view down (not this test's own frame).
+    report = ExceptionReporter(
+        request, excinfo.type, excinfo.value, excinfo.tb.tb_next
+    ).get_traceback_html()
+    assert "hasher exploded" in report
+    for value in (secret, new_password):
+        assert value not in report, [line for line in report.splitlines() if value in line]
