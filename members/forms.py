@@ -10,17 +10,27 @@ from members.models import Member, StatementDelivery, TransferAccount
 
 
 class CredentialField(forms.CharField):
-    """A login field whose only validation is the help-desk format diagnosis."""
+    """A login field whose only validation is the help-desk format diagnosis.
 
-    def __init__(self, *, rule: credentials.CredentialRule, **kwargs):
+    Identifiers lose ASCII spaces at either end (a pasted card number); secrets keep
+    every character. Django's own strip would also eat a full-width space, which must
+    be diagnosed as `format_fullwidth` instead of being silently accepted.
+    """
+
+    _ASCII_SPACE = " \t\r\n\v\f"
+
+    def __init__(self, *, rule: credentials.CredentialRule, secret: bool = False, **kwargs):
         self.rule = rule
+        self.secret = secret
         kwargs.setdefault("label", rule.label)
         kwargs.setdefault("required", False)  # emptiness is diagnosed as format_length
-        super().__init__(**kwargs)
+        super().__init__(strip=False, **kwargs)
         self.validators = []
 
     def clean(self, value):
         value = self.to_python(value)
+        if not self.secret:
+            value = value.strip(self._ASCII_SPACE)
         if (error := self.rule.diagnose(value)) is not None:
             raise error
         return value
@@ -39,6 +49,7 @@ class CardLoginForm(forms.Form):
     )
     pin = CredentialField(
         rule=credentials.PIN,
+        secret=True,
         label=_("暗証番号"),
         widget=forms.PasswordInput(attrs=_numeric_input(maxlength=4)),
         help_text=_("4桁の半角数字"),
@@ -58,7 +69,7 @@ class WebIdLoginForm(forms.Form):
     )
     password = CredentialField(
         rule=credentials.PASSWORD,
-        strip=False,
+        secret=True,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "maxlength": 20}),
         help_text=_("8〜20文字の半角英数字（大文字・小文字を区別します）"),
     )
@@ -86,7 +97,7 @@ class NewPasswordForm(forms.Form):
 
     password = CredentialField(
         rule=credentials.PASSWORD,
-        strip=False,
+        secret=True,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "maxlength": 20}),
         help_text=_("8〜20文字の半角英数字。大文字・小文字を区別します。"),
     )
@@ -144,7 +155,7 @@ class NewWebIdForm(NewPasswordForm):
             self.fields["current_password"] = CredentialField(
                 rule=credentials.PASSWORD,
                 label=_("現在のパスワード"),
-                strip=False,
+                secret=True,
                 widget=forms.PasswordInput(
                     attrs={"autocomplete": "current-password", "maxlength": 20}
                 ),
@@ -153,7 +164,7 @@ class NewWebIdForm(NewPasswordForm):
             self.fields["current_pin"] = CredentialField(
                 rule=credentials.PIN,
                 label=_("暗証番号（ご本人確認）"),
-                strip=False,
+                secret=True,
                 widget=forms.PasswordInput(attrs=_numeric_input(maxlength=4)),
             )
         self.order_fields(self.field_order)

@@ -133,6 +133,10 @@ CARD_FORMAT_CASES = [
     ("1000000010", "123", ["format_length"]),
     ("1000000010", "12a4", ["format_charset"]),
     ("１０００", "12-4", ["format_fullwidth", "format_hyphen"]),
+    ("1000000010\u3000", "1234", ["format_fullwidth"]),  # an ideographic space is full-width
+    ("\u30001000000010", "1234", ["format_fullwidth"]),
+    ("1000000010", "1234\u3000", ["format_fullwidth"]),
+    ("1000000010", " 1234", ["format_length"]),  # a PIN keeps every character it was given
 ]
 
 
@@ -158,6 +162,8 @@ WEB_ID_FORMAT_CASES = [
     ("abcd1234", " Passw0rd1", ["format_charset"]),
     ("abcd1234", "Passw0rd\n1", ["format_charset"]),
     ("ａｂｃ", "", ["format_fullwidth", "format_length"]),
+    ("abcd1234\u3000", "Passw0rd1", ["format_fullwidth"]),
+    ("abcd1234", "Passw0rd1\u3000", ["format_fullwidth"]),
 ]
 
 
@@ -168,6 +174,13 @@ def test_web_id_format_errors_are_explained_and_not_counted(client, web_id, pass
     assert error_codes(response) == expected
     assert not LoginAttempt.objects.exists()
     assert not AttemptCounter.objects.exists()
+
+
+def test_ascii_spaces_around_a_pasted_identifier_are_forgiven(client):
+    MemberFactory(card_number="1000000001", web_id="abcd1234")
+    assert post_card(client, " 1000000001\t", DEFAULT_PIN).status_code == 302
+    client.post(reverse("members:logout"))
+    assert post_web_id(client, "abcd1234 ", DEFAULT_PASSWORD).status_code == 302
 
 
 def test_format_messages_speak_like_a_help_desk(client):
