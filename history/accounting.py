@@ -50,6 +50,7 @@ class LoanPosition:
     late_damages: int
     interest_waived: int  # interest the interest-free days saved since the last settlement
     settled_through: dt.date | None  # interest is settled up to and including this day
+    days: int  # days of interest since then (片端入れ), leaving out days at a zero balance
     next_due_date: dt.date | None
     minimum_payment: int
     paid_toward_due: int
@@ -60,11 +61,6 @@ class LoanPosition:
     @property
     def payoff(self) -> int:
         return self.principal + self.interest + self.late_damages
-
-    @property
-    def days(self) -> int:
-        """Days of interest since the last settlement (片端入れ)."""
-        return (self.on - self.settled_through).days if self.settled_through else 0
 
     @property
     def remaining_due(self) -> int:
@@ -126,6 +122,7 @@ def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPositio
         late_damages=damages_total,
         interest_waived=without_free_days - interest_due,
         settled_through=changes[0].on if changes else None,
+        days=interest.days_owed(changes=changes, through=on),
         next_due_date=state.next_due_date,
         minimum_payment=schedule.minimum_payment(
             base_balance=base, payoff=state.principal + interest_total + damages_total

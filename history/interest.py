@@ -115,6 +115,20 @@ def accrue_over_history(
     return total
 
 
+def days_owed(*, changes: Sequence[BalanceChange], through: dt.date) -> int:
+    """Return the days from the first change through `through` on which a balance was owed.
+
+    A stretch at a zero balance (after a payoff, before the next borrowing) bears no
+    interest and is not counted.
+    """
+    days = 0
+    for current, following in zip(changes, [*changes[1:], None], strict=False):
+        if current.balance:
+            end = through if following is None else min(following.on, through)
+            days += max(0, (end - current.on).days)
+    return days
+
+
 def merge_periods(periods: Iterable[Period]) -> list[Period]:
     """Return the union of `periods` as sorted, non-overlapping periods."""
     merged: list[Period] = []

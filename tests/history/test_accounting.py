@@ -93,6 +93,21 @@ def test_borrowing_again_after_a_payoff_starts_a_new_cycle():
     assert state.next_due_date == D(2027, 3, 25)  # borrowed 1st–9th: the same month
 
 
+def test_days_after_a_payoff_count_from_the_next_borrowing():
+    """Paid off on 12-20, borrowed 100,000 on 03-03: on 04-02 it is 30 days, not 103."""
+    terms = Terms(annual_rate=Decimal("17.80"), late_damages_rate=Decimal("20.0"), due_day=5)
+    state = borrowed(terms=terms)
+    payoff = position_on(state=state, terms=terms, on=D(2026, 12, 20)).payoff
+    state = repaid(state, payoff, D(2026, 12, 20), terms=terms)
+    assert position_on(state=state, terms=terms, on=D(2027, 3, 1)).days == 0
+
+    state = borrowed(on=D(2027, 3, 3), state=state, terms=terms)
+    position = position_on(state=state, terms=terms, on=D(2027, 4, 2))
+
+    assert position.next_due_date == D(2027, 4, 5)
+    assert (position.days, position.interest, position.payoff) == (30, 1_463, 101_463)
+
+
 # --- Position: interest, free days, late damages -----------------------------------------
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from history import services
 from history.models import Channel, Kind, LedgerEntry
-from members.models import StatementDelivery
+from members.models import DueDay, StatementDelivery
 from tests.factories import MemberFactory, TransferAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -454,6 +454,27 @@ def test_inquiry_matches_the_published_example(client, time_machine):
         assert data(response, "interest") == "1463"
         assert data(response, "payoff") == "101463"
         assert "data-interest-waived" not in response.content.decode()
+
+
+def test_inquiry_after_a_payoff_counts_days_from_the_next_borrowing(client, time_machine):
+    """Paid off on 12-20, borrowed 100,000 yen on 03-03 (due day 5: due 04-05): on 04-02
+    it is 30 days of interest, not the 103 days since the payoff."""
+    member = MemberFactory(
+        statement_delivery=StatementDelivery.POST, contract__due_day=DueDay.FIFTH
+    )
+    borrowed(member, time_machine, on=tokyo(2026, 12, 10), amount=50_000)
+    time_machine.move_to(tokyo(2026, 12, 20), tick=False)
+    services.repay(member=member, amount=50_000 + 243)  # 10 days: 243.83 yen
+    assert member.contract.due_status.next_due_date is None
+    borrowed(member, time_machine, on=tokyo(2027, 3, 3), amount=100_000)
+
+    response = inquire(client, member, "2027-04-02")
+
+    assert (data(response, "days"), data(response, "interest"), data(response, "payoff")) == (
+        "30",
+        "1463",
+        "101463",
+    )
 
 
 def test_inquiry_applies_the_first_time_interest_free_days(client, member, time_machine):

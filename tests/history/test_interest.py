@@ -19,6 +19,7 @@ from history.interest import (
     accrue_over_history,
     daily_rate,
     days_in_year,
+    days_owed,
     merge_periods,
     settle,
 )
@@ -246,6 +247,34 @@ def test_two_changes_on_one_day_the_later_one_counts():
     )
 
     assert total == Fraction(30_000 * 178 * 30, 1000 * 365)
+
+
+PAID_OFF = BalanceChange(D(2026, 12, 20), 0)
+BORROWED_AGAIN = BalanceChange(D(2027, 3, 3), 100_000)
+
+
+@pytest.mark.parametrize(
+    ("changes", "through", "days"),
+    [
+        ([], D(2027, 4, 2), 0),
+        ([PAID_OFF], D(2027, 4, 2), 0),  # nothing owed since the payoff
+        ([BORROWED_AGAIN], D(2027, 4, 2), 30),
+        ([PAID_OFF, BORROWED_AGAIN], D(2027, 4, 2), 30),  # not 103 days from the payoff
+        ([PAID_OFF, BORROWED_AGAIN], D(2027, 3, 3), 0),
+        ([PAID_OFF, BORROWED_AGAIN], D(2027, 2, 1), 0),  # before the borrowing
+        (  # owed 10 days, written off to 0 by staff, borrowed again 5 days later: 10 + 20
+            [
+                BalanceChange(D(2027, 6, 1), 50_000),
+                BalanceChange(D(2027, 6, 11), 0),
+                BalanceChange(D(2027, 6, 16), 20_000),
+            ],
+            D(2027, 7, 6),
+            30,
+        ),
+    ],
+)
+def test_days_owed_leave_out_the_days_at_a_zero_balance(changes, through, days):
+    assert days_owed(changes=changes, through=through) == days
 
 
 @pytest.mark.parametrize(

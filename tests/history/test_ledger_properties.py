@@ -136,6 +136,16 @@ class NaiveLedger:
                 day += ONE_DAY
         return self.carried_interest + int(interest), self.carried_damages + int(damages)
 
+    def days_owed(self, on: dt.date) -> int:
+        """Days since the last settlement on which a balance bore interest or damages."""
+        if not self.changes:
+            return 0
+        first = self.changes[0][0] + ONE_DAY
+        return sum(
+            naive_balance_on(self.changes, first + ONE_DAY * offset) > 0
+            for offset in range((on - first).days + 1)
+        )
+
     def borrow(self, on: dt.date, amount: int) -> None:
         self.changes.append((on, self.principal + amount))
 
@@ -178,6 +188,7 @@ def test_ledger_agrees_with_a_naive_account(
         interest, damages = naive.owed(day, position.overdue_since)
         assert (position.interest, position.late_damages) == (interest, damages)
         assert position.principal == naive.principal
+        assert position.days == naive.days_owed(day)
         if kind == "borrow":
             from_zero = state.principal == 0
             state = after_borrowing(
