@@ -22,12 +22,10 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated and getattr(user, "member_number", None):
-            now = clock.now()
+        if _is_member(request.user):
             last = request.session.get(LAST_ACTIVITY_SESSION_KEY)
             idle_limit = dt.timedelta(minutes=settings.PORTAL_SESSION_IDLE_MINUTES)
-            if last is not None and now - dt.datetime.fromisoformat(last) > idle_limit:
+            if last is not None and clock.now() - dt.datetime.fromisoformat(last) > idle_limit:
                 logout(request)
                 messages.info(
                     request,
@@ -37,5 +35,12 @@ class IdleTimeoutMiddleware:
                     extra_tags="session_timeout",
                 )
                 return redirect("members:login")
-            request.session[LAST_ACTIVITY_SESSION_KEY] = now.isoformat()
-        return self.get_response(request)
+        response = self.get_response(request)
+        # After the view, so that the request that logs in starts the idle clock too.
+        if _is_member(request.user):
+            request.session[LAST_ACTIVITY_SESSION_KEY] = clock.now().isoformat()
+        return response
+
+
+def _is_member(user) -> bool:
+    return user.is_authenticated and getattr(user, "member_number", None) is not None

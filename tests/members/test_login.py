@@ -443,7 +443,9 @@ def test_login_cycles_session_key_and_csrf_token(client, member):
     post_card(client, member.card_number, DEFAULT_PIN)
     assert client.session.session_key != session_before
     csrf_after = client.cookies.get("csrftoken")
-    assert csrf_before is None or csrf_after is None or csrf_before.value != csrf_after.value
+    assert csrf_before is not None
+    assert csrf_after is not None
+    assert csrf_before.value != csrf_after.value
 
 
 def test_logout_is_a_post(client, member):
@@ -465,6 +467,19 @@ def test_idle_session_times_out_with_a_notice(client, member, settings, time_mac
     assert response.redirect_chain[0] == (reverse("members:login"), 302)
     assert 'data-notice="session_timeout"' in response.content.decode()
     assert client.get(reverse("members:mypage")).status_code == 302
+
+
+def test_the_idle_clock_starts_at_login(client, member, settings, time_machine):
+    """A session left alone right after logging in times out too (scripted clients)."""
+    settings.PORTAL_SESSION_IDLE_MINUTES = 15
+    time_machine.move_to(dt.datetime(2026, 12, 8, 12, 0, tzinfo=dt.UTC), tick=False)
+    assert post_card(client, member.card_number, DEFAULT_PIN).status_code == 302
+    time_machine.move_to(dt.datetime(2026, 12, 8, 12, 16, tzinfo=dt.UTC), tick=False)
+
+    response = client.get(reverse("members:mypage"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("members:login")
 
 
 def test_mypage_requires_login(client):
