@@ -188,7 +188,7 @@ class LoanContractInline(admin.StackedInline):
     can_delete = False
     max_num = 1
     # The balance belongs to the ledger; the status changes through the actions (logged).
-    readonly_fields = ["status", "principal_balance"]
+    readonly_fields = ["late_damages_rate", "status", "principal_balance"]
     fields = ["credit_limit", "annual_rate", "late_damages_rate", "due_day", "status",
               "principal_balance", "contracted_on"]  # fmt: skip
 

@@ -222,8 +222,14 @@ class LoanContract(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(MIN_RATE), MaxValueValidator(MAX_RATE)],
     )
+    # Fixed by SPEC §4 (the legal cap for late damages); stored so the ledger reads it
+    # beside the contract's own rate, never edited.
     late_damages_rate = models.DecimalField(
-        _("遅延損害金（年率%）"), max_digits=4, decimal_places=2, default=LATE_DAMAGES_RATE
+        _("遅延損害金（年率%）"),
+        max_digits=4,
+        decimal_places=2,
+        default=LATE_DAMAGES_RATE,
+        editable=False,
     )
     due_day = models.PositiveSmallIntegerField(_("約定返済日"), choices=DueDay.choices)
     status = models.CharField(
@@ -255,6 +261,10 @@ class LoanContract(models.Model):
                     )
                     | Q(credit_limit__gte=1_000_000, annual_rate__lte=LEGAL_RATE_CAP_TOP)
                 ),
+            ),
+            models.CheckConstraint(
+                name="contract_late_damages_rate_fixed",
+                condition=Q(late_damages_rate=LATE_DAMAGES_RATE),
             ),
             models.CheckConstraint(
                 name="contract_due_day_valid", condition=Q(due_day__in=DueDay.values)
