@@ -1,21 +1,26 @@
 """Property-based fuzzing of every form and URL (SPEC §11, "Bad input never breaks it").
 
 The forms are not listed by hand: every URL of the project's URLconf is visited logged
-out and logged in, the forms on the pages are parsed, and each form is posted with
-generated input. A POST endpoint that no page offers a form for makes a test fail, so a
-new form cannot slip past without fuzz coverage.
+out and in several member states, the forms on the pages are parsed, and each form is
+posted with generated input. A form or form variant (route, method, field names) that
+some answer shows but the fuzzer does not post, a POST endpoint without a fuzzed form,
+or a form class no visited page renders makes a test fail, so a new form cannot slip
+past without fuzz coverage.
 """
 
 import hashlib
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.forms import BaseForm
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +32,7 @@ from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
+BASE_DIR = Path(__file__).resolve().parents[1]
 # Namespaces that are not this project's own forms (Django's admin has its own tests).
 SKIPPED_NAMESPACES = {"admin"}
 
@@ -111,8 +117,11 @@ class _FormParser(HTMLParser):
             self._current = {"action": action, "method": method, "fields": []}
         elif tag in {"input", "select", "textarea"} and self._current is not None:
             name = attrs.get("name")
-            if name and name != "csrfmiddlewaretoken" and attrs.get("type") != "submit":
-                self._current["fields"].append(name)
+            fields = self._current["fields"]
+            submit = attrs.get("type") == "submit"
+            # A group of radio buttons or checkboxes is one field, posted once.
+            if name and name != "csrfmiddlewaretoken" and not submit and name not in fields:
+                fields.append(name)
 
     def handle_endtag(self, tag):
         if tag == "form" and self._current is not None:
@@ -144,9 +153,16 @@ def project_urls() -> list[str]:
     return sorted(set(urls))
 
 
-# Who browses: nobody, the `standard` persona, and a member whose e-mail is unverified
-# and who has no Web-ID yet (some forms only appear for them).
-CLIENT_STATES = {"anonymous": None, "member": "100000001", "unverified": "299999999"}
+# Who browses: nobody, the `standard` persona, the `card_only` persona (e-mail verified, no
+# Web-ID: the Web-ID form registers one, asking for the PIN), and a member whose e-mail is
+# unverified and who has no Web-ID yet. Some forms, or variants of a form, only appear for
+# one of them.
+CLIENT_STATES = {
+    "anonymous": None,
+    "member": "100000001",
+    "card_only": "100000002",
+    "unverified": "299999999",
+}
 
 
 def client_for(state: str) -> Client:
@@ -167,26 +183,44 @@ REACHED_BY_POSTING = [
 ]
 
 
-def discover_forms() -> list[tuple[str, Form]]:
-    found = set()
+def forms_on(url: str, response) -> list[Form]:
+    """Return the forms of an HTML answer (none for anything else)."""
+    if "html" not in response.get("Content-Type", ""):
+        return []
+    parser = _FormParser(url)
+    parser.feed(response.content.decode(errors="replace"))
+    return parser.forms
 
-    def collect(state, url, response):
-        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-            return
-        parser = _FormParser(url)
-        parser.feed(response.content.decode())
-        found.update((state, form) for form in parser.forms)
 
+def visited_pages():
+    """Yield (state, url, response) for every page the fuzzer looks for forms on."""
     for state in CLIENT_STATES:
         client = client_for(state)
         for url in project_urls():
-            collect(state, url, client.get(url))
+            yield state, url, client.get(url)
     for state, name, data in REACHED_BY_POSTING:
         url = reverse(name)
         with transaction.atomic():
-            collect(state, url, client_for(state).post(url, data))
+            yield state, url, client_for(state).post(url, data)
             transaction.set_rollback(True)
+
+
+def discover_forms() -> list[tuple[str, Form]]:
+    found = {
+        (state, form)
+        for state, url, response in visited_pages()
+        if response.status_code == 200
+        for form in forms_on(url, response)
+    }
     return sorted(found, key=lambda item: (item[0], item[1].action, item[1].fields))
+
+
+def variant(form: Form) -> tuple[str, str, frozenset[str]]:
+    """Return what tells forms apart: route, method and field names.
+
+    By route: a signed link's token carries a timestamp that moves between calls.
+    """
+    return _route(form.action), form.method, frozenset(form.fields)
 
 
 @pytest.fixture
@@ -228,18 +262,67 @@ def error_codes(html: str) -> set[str]:
     return {chunk.split('"', 1)[0] for chunk in html.split('data-error-code="')[1:]}
 
 
-def test_every_post_endpoint_is_offered_by_a_discovered_form(personas):
-    """A POST endpoint without a form on some page would escape the fuzzer: fail instead."""
-    # Compared by route: a signed link's token carries a timestamp that moves between calls.
-    routes = {_route(form.action) for _, form in discover_forms() if form.method == "post"}
-    for url in project_urls():
-        for state in CLIENT_STATES:
+def test_every_form_variant_and_post_endpoint_is_fuzzed(personas):
+    """A form, or a variant of one, that the fuzzer does not post would escape it: fail.
+
+    Every URL is asked in every client state with a GET and with an empty POST; every form
+    any answer shows (route, method and field names) must be among the fuzzed ones, and
+    every URL that accepts a POST must have a fuzzed form posting to it.
+    """
+    fuzzed = {variant(form) for _, form in discover_forms()}
+    fuzzed_post_routes = {route for route, method, _ in fuzzed if method == "post"}
+    for state in CLIENT_STATES:
+        for url in project_urls():
             client = client_for(state)
             with transaction.atomic():
-                accepts_post = client.post(url, {}).status_code != 405
+                answers = [client.get(url), client.post(url, {})]
                 transaction.set_rollback(True)
-            if accepts_post:
-                assert _route(url) in routes, f"{url} accepts POST but no page has a form for it"
+            for answer in answers:
+                for form in forms_on(url, answer):
+                    assert variant(form) in fuzzed, (state, url, form, "form not fuzzed")
+            if answers[1].status_code != 405:
+                assert _route(url) in fuzzed_post_routes, (
+                    f"{url} accepts POST ({state}) but no fuzzed form posts to it"
+                )
+
+
+def project_form_classes() -> set[type]:
+    """Return the form classes of the project's own apps' `forms` modules."""
+    classes = set()
+    own_apps = [app for app in apps.get_app_configs() if Path(app.path).parent == BASE_DIR]
+    for app in own_apps:
+        if importlib.util.find_spec(f"{app.name}.forms") is None:
+            continue
+        module = importlib.import_module(f"{app.name}.forms")
+        classes.update(
+            value
+            for name, value in vars(module).items()
+            if isinstance(value, type)
+            and issubclass(value, BaseForm)
+            and value.__module__ == module.__name__
+            and not name.startswith("_")
+        )
+    return classes
+
+
+def _context_forms(response) -> set[type]:
+    contexts = response.context if isinstance(response.context, list) else [response.context]
+    return {
+        type(value)
+        for context in contexts
+        if context is not None
+        for layer in context.dicts
+        for value in layer.values()
+        if isinstance(value, BaseForm)
+    }
+
+
+def test_every_form_class_is_shown_to_the_fuzzer(personas):
+    """A form class that no visited page renders (a client state missing here, say) fails."""
+    shown = set()
+    for _, _, response in visited_pages():
+        shown |= _context_forms(response)
+    assert project_form_classes() - shown == set()
 
 
 def _route(url: str) -> str:
@@ -252,6 +335,14 @@ def test_forms_are_discovered(personas):
     assert reverse("members:login-card") in actions
     assert reverse("members:login-web-id") in actions
     assert reverse("members:logout") in actions
+    web_id_settings = reverse("members:settings-web-id")
+    assert {variant(form) for form in forms} >= {
+        (_route(web_id_settings), "post", frozenset(fields))
+        for fields in [
+            {"current_password", "web_id", "password", "password_confirm"},  # a change
+            {"current_pin", "web_id", "password", "password_confirm"},  # a first Web-ID
+        ]
+    }
 
 
 # Examples per form (and per query-string check); HYPOTHESIS_PROFILE=thorough for more.
