@@ -66,8 +66,12 @@ def give_back(*, key: str) -> None:
 
 
 def reset(*, key: str) -> None:
-    """Forget every failure of `key` (a success, or an unlock by staff or recovery)."""
-    AttemptCounter.objects.filter(key=key).delete()
+    """Forget every failure of `key` (a success, or an unlock by staff or recovery).
+
+    The row is zeroed, not deleted: a parallel `reserve` that found it must still find
+    it, or it would take the missing row for a full counter and answer `locked`.
+    """
+    AttemptCounter.objects.filter(key=key).update(failures=0)
 
 
 def failures(*, key: str) -> int:

@@ -380,6 +380,23 @@ def test_staff_web_id_unlock_lets_the_right_password_in(client, member):
     assert post_web_id(client, member.web_id, DEFAULT_PASSWORD).status_code == 302
 
 
+def test_a_success_between_two_steps_of_another_reservation_does_not_lock(monkeypatch):
+    """A success resets the counter while a parallel attempt is between creating the row
+    and taking its place: that attempt must still get a place, not a false `locked`."""
+    key = lockout.credential_key(method=LoginMethod.CARD, identifier="1000000001")
+    lockout.reserve(key=key, limit=5)
+    real_bulk_create = AttemptCounter.objects.bulk_create
+
+    def bulk_create_then_a_success_elsewhere(*args, **kwargs):
+        created = real_bulk_create(*args, **kwargs)
+        lockout.reset(key=key)
+        return created
+
+    monkeypatch.setattr(AttemptCounter.objects, "bulk_create", bulk_create_then_a_success_elsewhere)
+
+    assert lockout.reserve(key=key, limit=5) == 1
+
+
 # --- Per-address throttle -------------------------------------------------------------
 
 
