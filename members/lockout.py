@@ -21,14 +21,18 @@ from portal import clock
 _KEY_SALT = "members.lockout"
 
 
+def _counter_key(name: str) -> str:
+    return salted_hmac(_KEY_SALT, name, algorithm="sha256").hexdigest()
+
+
 def credential_key(*, method: str, identifier: str) -> str:
     """Return the counter key of a card number's PIN or a Web-ID's password."""
-    return salted_hmac(_KEY_SALT, f"{method}:{identifier}", algorithm="sha256").hexdigest()
+    return _counter_key(f"{method}:{identifier}")
 
 
 def address_key(address: str) -> str:
     """Return the counter key of a client address."""
-    return salted_hmac(_KEY_SALT, f"address:{address}", algorithm="sha256").hexdigest()
+    return _counter_key(f"address:{address}")
 
 
 def lockout_threshold() -> int:
@@ -151,5 +155,20 @@ def reserve_recovery(address: str) -> bool:
         key=address_key(f"recovery:{address}"),
         limit=limit,
         window=dt.timedelta(seconds=window_seconds),
+    )
+    return place is not None
+
+
+# Recovery mails one member can be sent, whatever addresses the requests come from: the
+# per-address throttle alone would let rotating addresses flood one inbox. This
+# project's choice of number; a request over it is answered as usual and sends nothing.
+RECOVERY_MAILS_PER_MEMBER = (3, dt.timedelta(hours=1))
+
+
+def reserve_recovery_mail(*, member_pk: int, what: str) -> bool:
+    """Count a recovery mail (`what`: "web_id" or "password") to a member; False: no more."""
+    limit, window = RECOVERY_MAILS_PER_MEMBER
+    place = reserve(
+        key=_counter_key(f"recovery-mail:{what}:{member_pk}"), limit=limit, window=window
     )
     return place is not None

@@ -265,7 +265,7 @@ def send_web_id_reminder(*, member_number: str, email: str, site_url: str) -> No
         .filter(member_number=member_number, email__iexact=email, web_id__isnull=False)
         .first()
     )
-    if member is not None:
+    if member is not None and lockout.reserve_recovery_mail(member_pk=member.pk, what="web_id"):
         notify_member(
             member=member, template="emails/web_id_reminder", context={"site_url": site_url}
         )
@@ -277,7 +277,7 @@ def send_password_recovery(*, web_id: str, email: str, build_url) -> None:
     `build_url(uidb64, token)` returns the absolute URL of the link.
     """
     member = Member.objects.members().filter(web_id=web_id, email__iexact=email).first()
-    if member is not None:
+    if member is not None and lockout.reserve_recovery_mail(member_pk=member.pk, what="password"):
         uidb64, token = link_token(member, password_recovery_token)
         notify_member(
             member=member,

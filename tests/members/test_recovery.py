@@ -335,3 +335,39 @@ def test_the_recovery_throttle_does_not_lock_the_web_id(client, member, mailbox,
     forgot_password(client, "Yamada2026", "yamada@example.jp")
 
     assert log_in_by_web_id(Client(), "Yamada2026", DEFAULT_PASSWORD).status_code == 302
+
+
+# --- Capped per member ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_one_member_gets_a_few_recovery_mails_an_hour_from_any_addresses(
+    member, mailbox, time_machine, page
+):
+    """Rotating addresses pass the per-address throttle; the member's inbox is still safe,
+    and the page answers exactly as before, so the cap tells nothing either."""
+    time_machine.move_to(dt.datetime(2026, 12, 9, 3, 0, tzinfo=dt.UTC), tick=False)
+    ask = PAGES[page]
+    limit, window = lockout.RECOVERY_MAILS_PER_MEMBER
+    answers = [
+        ask(Client(), member, REMOTE_ADDR=f"192.0.2.{number}") for number in range(limit + 2)
+    ]
+
+    assert len(mail.outbox) == limit
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({page_without_csrf(answer) for answer in answers}) == 1
+
+    time_machine.move_to(dt.datetime(2026, 12, 9, 3, 0, tzinfo=dt.UTC) + window, tick=False)
+    ask(Client(), member, REMOTE_ADDR="192.0.2.200")
+    assert len(mail.outbox) == limit + 1
+
+
+def test_the_per_member_cap_counts_each_recovery_on_its_own(member, mailbox):
+    limit, _window = lockout.RECOVERY_MAILS_PER_MEMBER
+    for number in range(limit):
+        PAGES["password"](Client(), member, REMOTE_ADDR=f"192.0.2.{number}")
+
+    PAGES["web_id"](Client(), member, REMOTE_ADDR="192.0.2.100")
+
+    assert len(mail.outbox) == limit + 1
+    assert "Yamada2026" in mail.outbox[-1].body
