@@ -92,6 +92,15 @@ def normalise_kana(value: str) -> str:
     return "".join(unicodedata.normalize("NFKC", value).split())
 
 
+# Bank passbooks print account names in half-width kana, which has no small ャュョッ:
+# キョウコ stands as ｷﾖｳｺ. Either spelling names the same holder.
+_SMALL_KANA_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+
+
+def _as_on_a_passbook(kana: str) -> str:
+    return normalise_kana(kana).translate(_SMALL_KANA_TO_LARGE)
+
+
 class NewPasswordForm(forms.Form):
     """Set a new Web-ID password (from a recovery link)."""
 
@@ -344,7 +353,7 @@ class TransferAccountForm(forms.ModelForm):
             raise ValidationError(
                 _("口座名義は全角カタカナで入力してください。"), code="holder_not_katakana"
             )
-        if holder != normalise_kana(self.member.name_kana):
+        if _as_on_a_passbook(holder) != _as_on_a_passbook(self.member.name_kana):
             raise ValidationError(
                 _(
                     "口座名義がご契約者のお名前（カナ）と一致しません。ご本人名義の口座のみご登録いただけます。"

@@ -361,7 +361,15 @@ def update_profile(*, member: Member, changes: dict[str, str]) -> list[str]:
 
 @transaction.atomic
 def set_transfer_account(*, member: Member, account: dict[str, str]) -> TransferAccount:
-    """Register or replace the account that transfer borrowing pays into."""
+    """Register or replace the account that transfer borrowing pays into.
+
+    Submitting the registered account again changes nothing and announces nothing.
+    """
+    current = TransferAccount.objects.filter(member=member).first()
+    if current is not None and all(
+        getattr(current, name) == value for name, value in account.items()
+    ):
+        return current
     transfer_account, _created = TransferAccount.objects.update_or_create(
         member=member, defaults={**account, "updated_at": clock.now()}
     )
@@ -375,7 +383,9 @@ def set_transfer_account(*, member: Member, account: dict[str, str]) -> Transfer
     return transfer_account
 
 
+@transaction.atomic
 def set_statement_delivery(*, member: Member, delivery: str) -> None:
+    """Choose post or Web statements; a change is recorded."""
     if member.statement_delivery == delivery:
         return
     member.statement_delivery = delivery

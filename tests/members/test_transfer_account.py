@@ -87,6 +87,29 @@ def test_a_long_vowel_mark_typed_half_width_matches(client):
     assert registered(member)["holder_kana"] == "サトウ ユーコ"
 
 
+@pytest.mark.parametrize("typed", ["ｻﾄｳ ｷﾖｳｺ", "サトウ キヨウコ", "ｻﾄｳ ｷｮｳｺ"])
+def test_a_name_as_printed_on_a_passbook_without_small_kana_matches(client, typed):
+    member = MemberFactory(name_kana="サトウ キョウコ")
+    client.force_login(member, backend="members.backends.CardPinBackend")
+
+    assert post_account(client, holder_kana=typed).status_code == 302
+    assert registered(member)["holder_kana"] == "サトウ キョウコ"
+
+
+def test_submitting_the_registered_account_again_records_and_announces_nothing(
+    member_client, member, mailbox, django_capture_on_commit_callbacks
+):
+    post_account(member_client)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_account(member_client)
+
+    assert response.status_code == 302
+    assert ProfileChange.objects.filter(member=member).count() == 1
+    assert not mail.outbox
+
+
 @pytest.mark.parametrize(
     ("holder", "code"),
     [
