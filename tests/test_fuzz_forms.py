@@ -102,34 +102,77 @@ class Form:
     fields: tuple[str, ...] = field(default=())
 
 
-class _FormParser(HTMLParser):
-    def __init__(self, page):
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
+CONTROLS = {"input", "select", "textarea"}
+
+
+@dataclass(eq=False)
+class Element:
+    """One element of a parsed page, enough of a DOM to look at forms and their messages."""
+
+    tag: str
+    attrs: dict[str, str]
+    parent: "Element | None" = None
+    children: list["Element"] = field(default_factory=list)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
         super().__init__()
-        self.page = page
-        self.forms: list[Form] = []
-        self._current: dict | None = None
+        self.root = Element("#document", {})
+        self._open = [self.root]
 
     def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            action = urlsplit(urljoin(self.page, attrs.get("action") or self.page)).path
-            method = (attrs.get("method") or "get").lower()
-            self._current = {"action": action, "method": method, "fields": []}
-        elif tag in {"input", "select", "textarea"} and self._current is not None:
-            name = attrs.get("name")
-            fields = self._current["fields"]
-            submit = attrs.get("type") == "submit"
-            # A group of radio buttons or checkboxes is one field, posted once.
-            if name and name != "csrfmiddlewaretoken" and not submit and name not in fields:
-                fields.append(name)
+        element = Element(tag, {name: value or "" for name, value in attrs}, self._open[-1])
+        self._open[-1].children.append(element)
+        if tag not in VOID_ELEMENTS:
+            self._open.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID_ELEMENTS:
+            self._open.pop()
 
     def handle_endtag(self, tag):
-        if tag == "form" and self._current is not None:
-            current = self._current
-            self.forms.append(
-                Form(self.page, current["action"], current["method"], tuple(current["fields"]))
-            )
-            self._current = None
+        # Close up to the matching open element; a stray end tag closes nothing.
+        for depth in range(len(self._open) - 1, 0, -1):
+            if self._open[depth].tag == tag:
+                del self._open[depth:]
+                return
+
+
+def parse_page(response) -> Element | None:
+    """Return the element tree of an HTML answer, None for anything else."""
+    if "html" not in response.get("Content-Type", ""):
+        return None
+    builder = _TreeBuilder()
+    builder.feed(response.content.decode(errors="replace"))
+    builder.close()
+    return builder.root
+
+
+def forms_in(page: str, root: Element | None) -> list[tuple[Form, Element]]:
+    """Return the forms of a parsed page, each with its element."""
+    found = []
+    for element in root.walk() if root is not None else ():
+        if element.tag != "form":
+            continue
+        action = urlsplit(urljoin(page, element.attrs.get("action") or page)).path
+        method = (element.attrs.get("method") or "get").lower()
+        fields = []
+        for control in element.walk():
+            name = control.attrs.get("name")
+            posted = control.tag in CONTROLS and control.attrs.get("type") != "submit"
+            # A group of radio buttons or checkboxes is one field, posted once.
+            if posted and name and name != "csrfmiddlewaretoken" and name not in fields:
+                fields.append(name)
+        found.append((Form(page, action, method, tuple(fields)), element))
+    return found
 
 
 def project_urls() -> list[str]:
@@ -185,11 +228,7 @@ REACHED_BY_POSTING = [
 
 def forms_on(url: str, response) -> list[Form]:
     """Return the forms of an HTML answer (none for anything else)."""
-    if "html" not in response.get("Content-Type", ""):
-        return []
-    parser = _FormParser(url)
-    parser.feed(response.content.decode(errors="replace"))
-    return parser.forms
+    return [form for form, _ in forms_in(url, parse_page(response))]
 
 
 def visited_pages():
@@ -356,13 +395,35 @@ settings.register_profile("thorough", settings.get_profile("default"), max_examp
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-def _shows_form_again(form: Form, response) -> bool:
-    """Return whether the answer is the same form again (a rejection), not a next step."""
-    if form.method != "post":
+def _form_shown_again(form: Form, root: Element | None) -> Element | None:
+    """Return the element of the same form on the answer, None when it shows another page."""
+    return next(
+        (
+            element
+            for shown, element in forms_in(form.action, root)
+            if (shown.action, shown.method, set(shown.fields))
+            == (form.action, form.method, set(form.fields))
+        ),
+        None,
+    )
+
+
+def _shows_errors(form_element: Element) -> bool:
+    return any(
+        "data-error-code" in element.attrs or element.attrs.get("aria-invalid") == "true"
+        for element in form_element.walk()
+    )
+
+
+def _is_rejection(form: Form, response, shown: Element | None) -> bool:
+    """Return whether the answer refuses the input: an error status, or the same form again
+    (after a POST: a next step would show another page) showing errors (a GET form
+    answers 200 with its messages)."""
+    if response.status_code >= 400:
+        return True
+    if response.status_code != 200 or shown is None:
         return False
-    parser = _FormParser(form.action)
-    parser.feed(response.content.decode(errors="replace"))
-    return any((shown.action, shown.fields) == (form.action, form.fields) for shown in parser.forms)
+    return form.method == "post" or _shows_errors(shown)
 
 
 def _fuzz_form(state: str, form: Form, values: dict[str, str]) -> None:
@@ -373,14 +434,15 @@ def _fuzz_form(state: str, form: Form, values: dict[str, str]) -> None:
         send = client.post if form.method == "post" else client.get
         response = send(form.action, data)
         assert response.status_code < 500, (form, data, response.status_code)
-        rejected = response.status_code >= 400 or (
-            response.status_code == 200 and _shows_form_again(form, response)
-        )
+        shown = _form_shown_again(form, parse_page(response))
+        rejected = _is_rejection(form, response, shown)
+        codes = error_codes(response.content.decode(errors="replace"))
         if rejected and form.fields:
-            codes = error_codes(response.content.decode(errors="replace"))
             assert codes, (form, data, "rejected without a message carrying data-error-code")
-            # A refused login is counted by design; anything else must leave no trace.
-            allowed = ATTEMPT_RECORDS if codes & ATTEMPT_CODES else set()
+        if rejected or form.method == "get":
+            # A refused login is counted by design; anything else must leave no trace, and
+            # a GET form changes nothing whatever it answers.
+            allowed = ATTEMPT_RECORDS if rejected and codes & ATTEMPT_CODES else set()
             after = database_fingerprint()
             changed = {model for model in before if before[model] != after[model]}
             assert changed <= allowed, (form, data, changed)
