@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members import lockout, selectors, services
 from members.dashboard import render_panels
@@ -72,7 +72,7 @@ def _render_login(request, *, card_form=None, web_id_form=None, status=200):
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 def login_page(request):
     """Show both login methods side by side (the top page and /login/)."""
@@ -113,8 +113,16 @@ def login_submit(request, method):
         )
         return response
     form.add_error(None, _login_error(outcome.result))
-    status = 429 if outcome.result == LoginResult.THROTTLED else 200
-    return _render_login(request, **forms, status=status)
+    if outcome.result == LoginResult.THROTTLED:
+        return _until_the_throttle_window_passes(_render_login(request, **forms, status=429))
+    return _render_login(request, **forms)
+
+
+def _until_the_throttle_window_passes(response):
+    """Tell a throttled client (and scripts) how long to wait: at most one window."""
+    _failures, window_seconds = settings.PORTAL_IP_THROTTLE
+    response["Retry-After"] = str(window_seconds)
+    return response
 
 
 def _login_error(result):
@@ -129,7 +137,7 @@ def logout_view(request):
     return redirect("members:login")
 
 
-@require_GET
+@require_safe
 @member_required
 @never_cache
 def mypage(request):
@@ -145,7 +153,7 @@ def mypage(request):
     )
 
 
-@require_GET
+@require_safe
 @member_required
 @never_cache
 def login_history(request):
@@ -165,7 +173,7 @@ def _absolute(request, viewname, *args):
     return request.build_absolute_uri(reverse(viewname, args=args))
 
 
-@require_GET
+@require_safe
 @member_required
 @never_cache
 def settings_index(request):
@@ -319,7 +327,7 @@ def settings_statement(request):
     return render(request, "members/settings/statement.html", {"form": form})
 
 
-@require_GET
+@require_safe
 @member_required
 def settings_pin(request):
     """There is no online PIN reset: say where to go instead."""
@@ -362,8 +370,17 @@ def _recovery_throttled(request) -> bool:
 
 
 def _throttled_response(request, template, form):
-    form.add_error(None, _login_error(LoginResult.THROTTLED))
-    return render(request, template, {"form": form}, status=429)
+    form.add_error(
+        None,
+        ValidationError(
+            _(
+                "お使いの接続元からのお問い合わせが多すぎるため、しばらく受け付けません。"
+                "時間をおいてからお試しください。"
+            ),
+            code=LoginResult.THROTTLED,
+        ),
+    )
+    return _until_the_throttle_window_passes(render(request, template, {"form": form}, status=429))
 
 
 def _recovery(request, *, form_class, template, what, send):

@@ -46,6 +46,19 @@ def test_top_and_login_pages_show_both_methods_side_by_side(client, url):
     assert 'href="/help/login/"' in html
 
 
+def test_help_page_names_the_configured_lockout_and_throttle(client, settings):
+    settings.PORTAL_LOCKOUT_THRESHOLD = 3
+    settings.PORTAL_IP_THROTTLE = (20, 30 * 60)
+    html = client.get("/help/login/").content.decode()
+    assert "3回続けて" in html
+    assert "30分ほど" in html
+
+
+@pytest.mark.parametrize("url", ["/", "/login/", "/help/login/"])
+def test_public_pages_answer_head_requests(client, url):
+    assert client.head(url).status_code == 200
+
+
 def test_help_page_lists_every_cause_with_its_remedy(client):
     html = client.get("/help/login/").content.decode()
     for code in (
@@ -409,6 +422,7 @@ def test_address_is_throttled_after_too_many_failures(client, settings, time_mac
     # Even the right PIN of another card is refused from this address now…
     response = post_card(client, members[3].card_number, DEFAULT_PIN)
     assert response.status_code == 429
+    assert response["Retry-After"] == str(15 * 60)
     assert error_codes(response) == ["throttled"]
     # …without locking any account, and other addresses are not affected.
     assert not any(

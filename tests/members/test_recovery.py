@@ -305,7 +305,9 @@ def test_recovery_is_throttled_per_address_and_then_sends_nothing(
     throttled = ask(client, member)
 
     assert throttled.status_code == 429
+    assert throttled["Retry-After"] == str(15 * 60)
     assert error_codes(throttled) == ["throttled"]
+    assert "お問い合わせが多すぎる" in throttled.content.decode()
     assert 'data-notice="recovery_sent"' not in throttled.content.decode()
     assert not mail.outbox
 
