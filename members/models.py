@@ -148,7 +148,12 @@ class Member(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 name="member_xor_staff",
                 condition=(
-                    Q(is_staff=True, member_number__isnull=True, card_number__isnull=True)
+                    Q(
+                        is_staff=True,
+                        member_number__isnull=True,
+                        card_number__isnull=True,
+                        web_id__isnull=True,
+                    )
                     | Q(is_staff=False, is_superuser=False, username__isnull=True)
                 ),
             ),

@@ -526,6 +526,20 @@ def test_staff_never_use_the_member_page(client, db):
     assert client.get(reverse("members:mypage")).status_code == 302
 
 
+def test_staff_can_have_no_web_id_and_so_never_use_the_member_login(client, db):
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import StaffFactory
+
+    staff = StaffFactory()
+    staff.web_id = "staff2026x"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        staff.save(update_fields=["web_id"])
+    assert error_codes(post_web_id(client, "staff2026x", "staff-pass-123")) == [
+        "invalid_credentials"
+    ]
+
+
 def test_members_cannot_sign_in_to_the_admin(client, member):
     response = client.post(
         "/admin/login/?next=/admin/",
