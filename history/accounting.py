@@ -51,10 +51,11 @@ class LoanPosition:
     interest_waived: int  # interest the interest-free days saved since the last settlement
     settled_through: dt.date | None  # interest is settled up to and including this day
     days: int  # days of interest since then (片端入れ), leaving out days at a zero balance
-    next_due_date: dt.date | None
-    minimum_payment: int
-    paid_toward_due: int
+    next_due_date: dt.date | None  # the earliest due date whose minimum is not paid yet
+    minimum_payment: int  # of one monthly cycle
+    paid_toward_due: int  # toward the minimum of the cycle of `next_due_date`
     overdue_since: dt.date | None
+    due_dates_missed: int  # due dates passed with their minimum unpaid
     interest_free_until: dt.date | None
     interest_free_from: dt.date | None = None  # the first day of that interest-free period
 
@@ -64,11 +65,16 @@ class LoanPosition:
 
     @property
     def remaining_due(self) -> int:
-        """What is still to pay by the due date (or, if overdue, to be up to date again)."""
-        return max(0, self.minimum_payment - self.paid_toward_due)
+        """What is still to pay by the due date or, if overdue, to be up to date again: the
+        minimum of every missed due date (at least the current one), never more than the
+        principal and interest."""
+        cycles = max(1, self.due_dates_missed)
+        owed = min(cycles * self.minimum_payment, self.principal + self.interest)
+        return max(0, owed - self.paid_toward_due)
 
     @property
     def overdue_amount(self) -> int:
+        """What brings an overdue member up to date: the missed minimums and late damages."""
         if self.overdue_since is None:
             return 0
         return self.remaining_due + self.late_damages
@@ -85,9 +91,10 @@ class LoanPosition:
 def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPosition:
     """Return the position on `on` (no transaction between the state and that day)."""
     changes = state.changes
-    overdue_since = None
+    overdue_since, missed = None, 0
     if state.next_due_date is not None and on > state.next_due_date and state.principal:
         overdue_since = state.next_due_date + ONE_DAY
+        missed = schedule.due_dates_passed(first=state.next_due_date, due_day=terms.due_day, on=on)
     # Overdue days bear late damages instead of interest; free days bear no interest.
     overdue = [Period(overdue_since, dt.date.max)] if overdue_since else []
     before_overdue = [Period(dt.date.min, overdue_since - ONE_DAY)] if overdue_since else []
@@ -129,6 +136,7 @@ def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPositio
         ),
         paid_toward_due=state.paid_toward_due,
         overdue_since=overdue_since,
+        due_dates_missed=missed,
         interest_free_until=free_period.last if free_period else None,
         interest_free_from=free_period.first if free_period else None,
     )
@@ -166,18 +174,25 @@ def split_repayment(position: LoanPosition, amount: int) -> Repayment:
 def after_repayment(
     *, state: LedgerState, position: LoanPosition, repayment: Repayment, terms: Terms, on: dt.date
 ) -> LedgerState:
-    """Return the state after `repayment` on `on`: a new settlement point and due cycle."""
+    """Return the state after `repayment` on `on`: a new settlement point and due cycle.
+
+    Each full minimum paid moves the due date one cycle on from the old due date, so a
+    member who missed several due dates owes each one's minimum. What is paid beyond the
+    minimum of a cycle not yet due does not pay the next cycle ahead.
+    """
     next_due_date, paid = state.next_due_date, state.paid_toward_due
+    minimum = position.minimum_payment
     if repayment.pays_off:
         next_due_date, paid = None, 0
     else:
         # Late damages are extra: only interest and principal count toward the minimum.
         paid += repayment.interest_paid + repayment.principal_paid
-        if next_due_date and paid >= position.minimum_payment:
-            next_due_date = schedule.due_date_after(
-                day=max(next_due_date, on), due_day=terms.due_day
-            )
-            paid = 0
+        while next_due_date and minimum and paid >= minimum:
+            paid -= minimum
+            next_due_date = schedule.due_date_after(day=next_due_date, due_day=terms.due_day)
+            if next_due_date > on:
+                paid = 0
+                break
     return replace(
         state,
         changes=(BalanceChange(on, repayment.principal_after),),

@@ -72,6 +72,15 @@ def due_date_after(*, day: dt.date, due_day: int) -> dt.date:
     raise AssertionError("a due date always falls within two months")  # pragma: no cover
 
 
+def due_dates_passed(*, first: dt.date, due_day: int, on: dt.date) -> int:
+    """Return how many due dates of the monthly cycle from `first` on fall before `on`."""
+    count, due = 0, first
+    while due < on:
+        count += 1
+        due = due_date_after(day=due, due_day=due_day)
+    return count
+
+
 def minimum_payment(*, base_balance: int, payoff: int) -> int:
     """Return the minimum monthly payment for the balance after the last borrowing.
 

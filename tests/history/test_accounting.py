@@ -305,6 +305,95 @@ def test_paying_the_overdue_amount_brings_the_member_up_to_date():
     assert position.principal == 100_000 - (4_109 - 109 - 2_243)
 
 
+# Two due dates missed: 01-25 and 02-25 passed unpaid; 32 overdue days by 02-26.
+TWO_MISSED_ON = D(2027, 2, 26)
+TWO_MISSED_DAMAGES = 1_753  # 100,000 × 20% × 32 ÷ 365 = 1,753.42
+
+
+def test_each_missed_due_date_owes_its_own_minimum():
+    position = position_on(state=borrowed(), terms=TERMS, on=TWO_MISSED_ON)
+
+    assert position.overdue_since == D(2027, 1, 26)  # since the first missed due date
+    assert position.next_due_date == DUE
+    assert position.due_dates_missed == 2
+    assert position.late_damages == TWO_MISSED_DAMAGES
+    assert position.remaining_due == 2 * 4_000
+    assert position.overdue_amount == 2 * 4_000 + TWO_MISSED_DAMAGES
+
+
+@pytest.mark.parametrize(
+    ("on", "missed"),
+    [(DUE, 0), (D(2027, 1, 26), 1), (D(2027, 2, 25), 1), (TWO_MISSED_ON, 2), (D(2027, 3, 26), 3)],
+)
+def test_due_dates_missed_count_the_due_dates_before_the_day(on, missed):
+    position = position_on(state=borrowed(), terms=TERMS, on=on)
+
+    assert position.due_dates_missed == missed
+    assert position.remaining_due == max(1, missed) * 4_000
+
+
+def test_paying_one_of_two_missed_minimums_leaves_the_member_overdue():
+    state = repaid(borrowed(), 4_000 + TWO_MISSED_DAMAGES, TWO_MISSED_ON)
+
+    assert state.next_due_date == D(2027, 2, 25)  # one cycle on from 01-25, not to 03-25
+    assert state.paid_toward_due == 0
+    position = position_on(state=state, terms=TERMS, on=TWO_MISSED_ON)
+    assert position.overdue_since == D(2027, 2, 26)
+    assert (position.due_dates_missed, position.late_damages) == (1, 0)
+    assert position.overdue_amount == 4_000
+
+    state = repaid(state, 4_000, TWO_MISSED_ON)
+
+    assert state.next_due_date == D(2027, 3, 25)
+    position = position_on(state=state, terms=TERMS, on=TWO_MISSED_ON)
+    assert (position.overdue_since, position.overdue_amount) == (None, 0)
+    assert position.remaining_due == 4_000  # the minimum due 03-25
+
+
+def test_paying_every_missed_minimum_at_once_brings_the_member_up_to_date():
+    overdue = position_on(state=borrowed(), terms=TERMS, on=TWO_MISSED_ON).overdue_amount
+
+    state = repaid(borrowed(), overdue, TWO_MISSED_ON)
+
+    assert (state.next_due_date, state.paid_toward_due) == (D(2027, 3, 25), 0)
+    assert position_on(state=state, terms=TERMS, on=TWO_MISSED_ON).overdue_since is None
+
+
+def test_one_yen_short_of_the_missed_minimums_stays_overdue_and_counts_toward_them():
+    overdue = position_on(state=borrowed(), terms=TERMS, on=TWO_MISSED_ON).overdue_amount
+
+    state = repaid(borrowed(), overdue - 1, TWO_MISSED_ON)
+
+    assert (state.next_due_date, state.paid_toward_due) == (D(2027, 2, 25), 3_999)
+    position = position_on(state=state, terms=TERMS, on=TWO_MISSED_ON)
+    assert (position.overdue_since, position.overdue_amount) == (D(2027, 2, 26), 1)
+
+
+def test_paid_on_a_due_date_the_overdue_minimum_leaves_that_days_minimum_due():
+    """On 02-25 the minimum of 01-25 is overdue and that of 02-25 is due that day."""
+    on = D(2027, 2, 25)
+    overdue = position_on(state=borrowed(), terms=TERMS, on=on)
+    assert (overdue.due_dates_missed, overdue.remaining_due) == (1, 4_000)
+
+    state = repaid(borrowed(), overdue.overdue_amount, on)
+
+    assert state.next_due_date == on
+    position = position_on(state=state, terms=TERMS, on=on)
+    assert (position.overdue_since, position.remaining_due) == (None, 4_000)
+    assert position_on(state=state, terms=TERMS, on=D(2027, 2, 26)).overdue_since == D(2027, 2, 26)
+
+
+def test_the_missed_minimums_never_exceed_what_is_owed():
+    state = repaid(borrowed(), 96_000, D(2027, 1, 9))  # principal 5,463 left; minimum 4,000
+    assert state.next_due_date == D(2027, 2, 25)
+
+    position = position_on(state=state, terms=TERMS, on=D(2027, 4, 1))
+
+    assert position.due_dates_missed == 2  # 02-25 and 03-25
+    assert position.remaining_due == position.principal + position.interest < 2 * 4_000
+    assert position.overdue_amount == position.payoff
+
+
 def test_overdue_days_after_a_partial_repayment_keep_bearing_late_damages():
     state = repaid(borrowed(), 1_000, D(2027, 1, 27))  # 109 damages, 891 interest
 

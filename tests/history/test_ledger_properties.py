@@ -25,6 +25,7 @@ from history.accounting import (
     split_repayment,
 )
 from history.interest import BalanceChange, Period, accrue_over_history, merge_periods, settle
+from history.schedule import due_date_in
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -105,6 +106,20 @@ events = st.lists(
     min_size=1,
     max_size=14,
 )
+
+
+def naive_due_dates_missed(first_unpaid: dt.date | None, due_day: int, on: dt.date) -> int:
+    """The due dates, month by month from the first unpaid one, that fall before `on`."""
+    if first_unpaid is None:
+        return 0
+    # Start a month early: a due date moved past a month end belongs to the month before.
+    year, month = divmod(first_unpaid.year * 12 + first_unpaid.month - 2, 12)
+    month += 1
+    missed = 0
+    while (due := due_date_in(year, month, due_day)) < on:
+        missed += first_unpaid <= due
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return missed
 
 
 class NaiveLedger:
@@ -189,6 +204,9 @@ def test_ledger_agrees_with_a_naive_account(
         assert (position.interest, position.late_damages) == (interest, damages)
         assert position.principal == naive.principal
         assert position.days == naive.days_owed(day)
+        missed = naive_due_dates_missed(state.next_due_date, due_day, day) if naive.principal else 0
+        assert position.due_dates_missed == missed
+        assert (position.overdue_since is not None) == (missed > 0)
         if kind == "borrow":
             from_zero = state.principal == 0
             state = after_borrowing(
@@ -210,6 +228,10 @@ def test_ledger_agrees_with_a_naive_account(
         state = after_repayment(
             state=state, position=position, repayment=split, terms=terms, on=day
         )
+        if missed and position.remaining_due:
+            # Every missed minimum (and the late damages) must be paid to be up to date.
+            still_overdue = position_on(state=state, terms=terms, on=day).overdue_since
+            assert (still_overdue is not None) == (amount < position.overdue_amount)
         if size == 100:  # the whole payoff
             assert split.pays_off
             assert state.principal == 0 and state.next_due_date is None

@@ -147,6 +147,32 @@ def test_paying_up_lifts_the_suspension(debtor, time_machine):
     assert status_of(debtor) == ContractStatus.ACTIVE  # the next due date is 02-25
 
 
+def test_the_suspension_lasts_until_every_missed_minimum_is_paid(debtor, time_machine):
+    """01-25 and 02-25 passed unpaid: paying one minimum (and the damages) is not enough."""
+    time_machine.move_to(tokyo(2027, 2, 26), tick=False)
+    run_daily()
+    assert status_of(debtor) == ContractStatus.SUSPENDED
+
+    services.repay(member=debtor, amount=4_000 + 1_753)
+    run_daily()
+    assert status_of(debtor) == ContractStatus.SUSPENDED
+    time_machine.move_to(tokyo(2027, 2, 27), tick=False)
+    run_daily()
+    assert status_of(debtor) == ContractStatus.SUSPENDED
+    overdue = loan_position(contract=debtor.contract, on=D(2027, 2, 27)).overdue_amount
+    # The second minimum and a day's damages on 98,243 yen (2,243 of the 4,000 was interest).
+    assert overdue == 4_000 + 53  # 98,243 × 20% ÷ 365 = 53.83
+
+    services.repay(member=debtor, amount=overdue)
+    output = run_daily()
+
+    assert status_of(debtor) == ContractStatus.ACTIVE
+    assert "reinstated 0" in output  # the repayment itself lifted it
+    time_machine.move_to(tokyo(2027, 3, 25, 23, 0), tick=False)
+    run_daily()
+    assert status_of(debtor) == ContractStatus.ACTIVE  # next due 03-25
+
+
 def test_a_partial_payment_does_not_lift_the_suspension(debtor, time_machine):
     time_machine.move_to(tokyo(2027, 1, 27), tick=False)
     run_daily()

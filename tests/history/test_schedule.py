@@ -15,6 +15,7 @@ from history.schedule import (
     MONTH_END,
     due_date_after,
     due_date_in,
+    due_dates_passed,
     first_due_date,
     is_business_day,
     minimum_payment,
@@ -166,6 +167,23 @@ def test_nominal_due_date_is_the_due_day_or_the_months_last_day(year, month, due
 )
 def test_next_due_date_after_a_day(day, due_day, expected):
     assert due_date_after(day=day, due_day=due_day) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "due_day", "on", "passed"),
+    [
+        (D(2027, 1, 25), 25, D(2027, 1, 25), 0),  # the due date itself has not passed
+        (D(2027, 1, 25), 25, D(2027, 1, 26), 1),
+        (D(2027, 1, 25), 25, D(2027, 2, 25), 1),
+        (D(2027, 1, 25), 25, D(2027, 2, 26), 2),
+        (D(2027, 1, 25), 25, D(2028, 1, 26), 13),
+        (D(2027, 2, 1), MONTH_END, D(2027, 4, 1), 3),  # 02-01 (January's, moved), 03-01, 03-31
+        (D(2027, 2, 1), MONTH_END, D(2027, 3, 31), 2),  # March's own is that day
+        (D(2027, 2, 1), MONTH_END, D(2027, 1, 1), 0),  # before the first
+    ],
+)
+def test_due_dates_passed_count_one_a_month_from_the_first(first, due_day, on, passed):
+    assert due_dates_passed(first=first, due_day=due_day, on=on) == passed
 
 
 # --- Minimum payment -------------------------------------------------------------------

@@ -130,6 +130,13 @@ def test_the_delinquent_persona_is_overdue_by_the_ledger(personas):
     assert position.next_due_date < clock.today()
     assert position.late_damages > 0
     assert position.overdue_amount >= position.remaining_due > 0
+    # Each missed due date owes its own minimum.
+    assert position.due_dates_missed >= 1
+    assert position.remaining_due == min(
+        position.due_dates_missed * position.minimum_payment,
+        position.principal + position.interest,
+    )
+    assert position.overdue_amount == position.remaining_due + position.late_damages
     assert LoanContract.objects.get(member=member).status == ContractStatus.SUSPENDED
     # The daily job agrees with the seeded status.
     call_command("run_daily")

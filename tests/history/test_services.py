@@ -589,6 +589,34 @@ def test_paying_the_overdue_amount_lifts_the_suspension(debtor, time_machine):
     services.borrow(member=debtor, amount=1_000)  # no longer refused
 
 
+def test_every_missed_minimum_must_be_paid_to_lift_the_suspension(debtor, time_machine):
+    """Due 01-25 and 02-25 passed unpaid: two minimums of 4,000 yen plus late damages."""
+    move(time_machine, tokyo(2027, 2, 26))
+    contract = debtor.contract
+    contract.status = ContractStatus.SUSPENDED  # as the daily job would have
+    contract.save()
+    position = loan_position(contract=contract, on=clock.today())
+    assert position.due_dates_missed == 2
+    assert position.overdue_amount == 2 * 4_000 + 1_753  # 32 days × 20%: 1,753.42
+
+    services.repay(member=debtor, amount=4_000 + 1_753)  # one minimum and the damages
+
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.SUSPENDED
+    assert contract.due_status.next_due_date == D(2027, 2, 25)
+    assert loan_position(contract=contract, on=clock.today()).overdue_amount == 4_000
+    assert refusal_code(lambda: services.borrow(member=debtor, amount=1_000)) == (
+        "contract_suspended"
+    )
+
+    services.repay(member=debtor, amount=4_000)
+
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE
+    assert contract.due_status.next_due_date == D(2027, 3, 25)
+    services.borrow(member=debtor, amount=1_000)
+
+
 def test_a_terminated_contract_stays_terminated_after_a_repayment(debtor):
     debtor.contract.status = ContractStatus.TERMINATED
     debtor.contract.save()

@@ -566,6 +566,29 @@ def test_paying_the_overdue_amount_lifts_the_refusal(client, debtor, time_machin
     assert nonce_of(confirmation)
 
 
+def test_mypage_figures_across_two_missed_due_dates(client, debtor, time_machine):
+    """01-25 and 02-25 passed unpaid: two minimums of 4,000 yen plus 32 days of damages."""
+    time_machine.move_to(tokyo(2027, 2, 26), tick=False)
+    log_in(client, debtor)
+
+    two_missed = client.get(MYPAGE_URL)
+    submit(client, "repay", "5753")  # one minimum and the 1,753 yen of late damages
+    one_missed = client.get(MYPAGE_URL)
+    refused = client.post(BORROW_URL, {"amount": "1000"})
+    submit(client, "repay", data(one_missed, "overdue"))
+    up_to_date = client.get(MYPAGE_URL)
+
+    figures = ("overdue", "minimum-payment", "next-due-date", "due-dates-missed")
+    assert [data(two_missed, name) for name in figures] == ["9753", "8000", "2027-01-25", "2"]
+    assert "2回分の返済期日が過ぎています" in two_missed.content.decode()
+    assert [data(one_missed, name) for name in figures] == ["4000", "4000", "2027-02-25", "1"]
+    assert error_codes(refused) == ["contract_suspended"]
+    assert [data(up_to_date, name) for name in figures[:3]] == ["0", "4000", "2027-03-25"]
+    assert 'data-due-dates-missed="' not in up_to_date.content.decode()
+    assert_mypage_matches_the_position(up_to_date, debtor)
+    assert error_codes(client.post(BORROW_URL, {"amount": "1000"})) == []
+
+
 # --- Transaction e-mail --------------------------------------------------------------
 
 
