@@ -6,6 +6,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from portal import clock
@@ -182,6 +183,16 @@ class Member(AbstractBaseUser, PermissionsMixin):
 
     def check_pin(self, raw_pin: str) -> bool:
         return check_password(raw_pin, self.pin)
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django ties sessions to the password hash, so a new password ends the other
+        # sessions; a new PIN must end the card's sessions the same way.
+        return salted_hmac(
+            "members.Member.get_session_auth_hash",
+            f"{self.password}:{self.pin}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def has_web_id(self) -> bool:

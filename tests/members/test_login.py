@@ -384,6 +384,19 @@ def test_staff_pin_reset_unlocks_the_card(client, member):
     assert post_card(client, member.card_number, "4321").status_code == 302
 
 
+def test_a_new_pin_ends_the_sessions_opened_with_the_old_one(client, member):
+    from members import services
+
+    assert post_card(client, member.card_number, DEFAULT_PIN).status_code == 302
+    assert client.get(reverse("members:mypage")).status_code == 200
+
+    services.set_new_pin(member=member, new_pin_secret="4321")
+
+    response = client.get(reverse("members:mypage"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("members:login"))
+
+
 def test_staff_web_id_unlock_lets_the_right_password_in(client, member):
     from members import services
 
