@@ -1,8 +1,10 @@
 """Writes of the members app: login, self-service changes, recovery and staff actions."""
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -42,8 +44,20 @@ class LoginOutcome:
 
 
 def client_address(request: HttpRequest) -> str:
-    """Return the client's address as the server saw it (set by the proxy in production)."""
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    """Return the client's address: REMOTE_ADDR, or behind PORTAL_TRUSTED_PROXIES proxies
+    the address the outermost one saw (a client cannot forge entries to the right of it)."""
+    remote = request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    proxies = settings.PORTAL_TRUSTED_PROXIES
+    if not proxies:
+        return remote
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(forwarded) < proxies:
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 def _identifier_lookup(method: str, identifier: str) -> dict[str, str]:

@@ -127,6 +127,10 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+# How many reverse proxies stand in front of the app. With N > 0 the client's address
+# is the one the outermost proxy saw: the N-th entry from the right of X-Forwarded-For
+# (entries further left are whatever the client claimed). 0: REMOTE_ADDR.
+PORTAL_TRUSTED_PROXIES = env.int("PORTAL_TRUSTED_PROXIES", default=0)
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]

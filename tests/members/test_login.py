@@ -448,6 +448,39 @@ def test_address_is_throttled_after_too_many_failures(client, settings, time_mac
     assert post_card(client, members[3].card_number, DEFAULT_PIN).status_code == 302
 
 
+def test_behind_a_trusted_proxy_the_throttle_counts_the_address_the_proxy_saw(client, settings):
+    settings.PORTAL_IP_THROTTLE = (2, 15 * 60)
+    settings.PORTAL_TRUSTED_PROXIES = 1
+    member = MemberFactory()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(2):
+        post_card(client, member.card_number, "9999", HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
+
+    # The same client, claiming another address to the left of the proxy's entry:
+    forged = "192.0.2.99, 198.51.100.1"
+    assert (
+        post_card(client, "1000000009", "9999", HTTP_X_FORWARDED_FOR=forged, **proxy).status_code
+        == 429
+    )
+    # Another client behind the same proxy is not affected.
+    other = post_card(
+        client, member.card_number, DEFAULT_PIN, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy
+    )
+    assert other.status_code == 302
+    addresses = set(LoginAttempt.objects.values_list("client_address", flat=True))
+    assert addresses == {"198.51.100.1", "198.51.100.2"}
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_ignored(client, settings):
+    settings.PORTAL_IP_THROTTLE = (1, 15 * 60)
+    member = MemberFactory()
+    post_card(client, member.card_number, "9999", HTTP_X_FORWARDED_FOR="198.51.100.1")
+
+    response = post_card(client, member.card_number, "9999", HTTP_X_FORWARDED_FOR="198.51.100.2")
+
+    assert response.status_code == 429
+
+
 def test_successful_logins_do_not_count_toward_the_throttle(client, settings):
     settings.PORTAL_IP_THROTTLE = (2, 15 * 60)
     member = MemberFactory()
