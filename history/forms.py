@@ -41,9 +41,11 @@ class AmountField(forms.CharField):
 
 
 class _LedgerAmountForm(forms.Form):
-    """An amount from 1,000 yen up to `maximum` (a smaller payoff may be paid exactly)."""
+    """An amount from 1,000 yen up to `maximum`."""
 
     range_message = ""
+    # A repayment may pay off a balance below 1,000 yen exactly; a borrowing never goes below.
+    maximum_may_be_below_minimum = False
 
     def __init__(self, *args, maximum: int, **kwargs):
         self.maximum = maximum
@@ -53,7 +55,8 @@ class _LedgerAmountForm(forms.Form):
         amount = self.cleaned_data["amount"]
         if amount is None:
             raise ValidationError(_("金額を入力してください。"), code="required")
-        too_small = amount < MINIMUM_AMOUNT and amount != self.maximum
+        exact_small_maximum = self.maximum_may_be_below_minimum and amount == self.maximum
+        too_small = amount < MINIMUM_AMOUNT and not exact_small_maximum
         if too_small or amount > self.maximum or amount == 0:
             raise ValidationError(
                 self.range_message,
@@ -73,6 +76,7 @@ class BorrowForm(_LedgerAmountForm):
 class RepayForm(_LedgerAmountForm):
     amount = AmountField(help_text=_("1,000円以上、完済金額まで1円単位で指定できます。"))
     range_message = _("ご返済金額は1,000円以上、完済金額（%(maximum)s円）以内で入力してください。")
+    maximum_may_be_below_minimum = True  # the payoff
 
 
 class HistoryFilterForm(forms.Form):

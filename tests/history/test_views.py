@@ -211,6 +211,22 @@ def test_amount_above_what_is_left_of_the_limit_is_refused(member_client, borrow
     assert ledger(borrower)[-1] == (Kind.BORROWING, 50_000, 500_000)
 
 
+@pytest.mark.parametrize("typed", ["500", "999", "1000"])
+def test_borrowing_below_1000_is_refused_even_when_less_than_1000_is_available(
+    member_client, borrower, typed
+):
+    services.borrow(member=borrower, amount=499_500)
+
+    page = member_client.get(BORROW_URL)
+    refused = member_client.post(BORROW_URL, {"amount": typed})
+
+    assert data(page, "available") == "500"
+    assert error_codes(refused) == ["amount_out_of_range"]
+    assert refused.context["form"].has_error("amount", "amount_out_of_range")  # at the form
+    assert 'name="nonce"' not in refused.content.decode()
+    assert ledger(borrower) == [(Kind.BORROWING, 499_500, 499_500)]
+
+
 def test_suspended_contract_cannot_borrow(member_client, borrower):
     borrower.contract.status = ContractStatus.SUSPENDED
     borrower.contract.save()
@@ -350,6 +366,22 @@ def test_payoff_closes_the_balance_to_exactly_zero(client, debtor):
     assert data(mypage, "next-due-date") == ""
     debtor.contract.refresh_from_db()
     assert debtor.contract.principal_balance == 0
+    assert loan_position(contract=debtor.contract, on=clock.today()).payoff == 0
+
+
+def test_a_payoff_below_1000_yen_is_paid_exactly(client, debtor):
+    services.repay(member=debtor, amount=101_463 - 500)
+    log_in(client, debtor)
+
+    page = client.get(REPAY_URL)
+    less = client.post(REPAY_URL, {"amount": "499"})
+    response = submit(client, "repay", "500")
+
+    assert data(page, "payoff") == "500"
+    assert less.context["form"].has_error("amount", "amount_out_of_range")
+    assert response.status_code == 302
+    assert data(client.get(response.url), "balance-after") == "0"
+    assert ledger(debtor)[-1] == (Kind.REPAYMENT, 500, 0)
     assert loan_position(contract=debtor.contract, on=clock.today()).payoff == 0
 
 
