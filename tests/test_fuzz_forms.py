@@ -452,6 +452,73 @@ def _is_rejection(form: Form, response, shown: Element | None) -> bool:
     return form.method == "post" or _shows_errors(shown)
 
 
+def _is_login_form(form: Form) -> bool:
+    return form.action in {reverse("members:login-card"), reverse("members:login-web-id")}
+
+
+def _field_container(control: Element) -> Element | None:
+    """Return the block of one field: its label, input and messages (includes/field.html)."""
+    element = control.parent
+    while element is not None and "field" not in element.attrs.get("class", "").split():
+        element = element.parent
+    return element
+
+
+def _assert_field_level_messages(form: Form, data: dict, shown: Element | None) -> None:
+    """A rejected form marks the posted fields at fault, each with its coded message."""
+    assert shown is not None, (form, data, "rejected without showing the form again")
+    invalid = [
+        control
+        for control in shown.walk()
+        if control.tag in CONTROLS and control.attrs.get("aria-invalid") == "true"
+    ]
+    assert {control.attrs.get("name") for control in invalid} & set(data), (
+        form,
+        data,
+        "rejected, but no posted field is marked aria-invalid",
+    )
+    for control in invalid:
+        container = _field_container(control)
+        messages = [] if container is None else container.walk()
+        assert any("data-error-code" in element.attrs for element in messages), (
+            form,
+            data,
+            control.attrs.get("name"),
+            "field marked invalid without a message carrying data-error-code",
+        )
+
+
+def test_fields_are_described_by_their_messages(visitors):
+    """A field's `aria-describedby` (Django renders `id_<field>_helptext` and, when invalid,
+    `id_<field>_error`) names elements of the page, the error one carrying the coded
+    message, so assistive technology reads them out with the field."""
+    dangling = set()
+    for state, form in discover_forms(visitors):
+        if not form.fields:
+            continue
+        client = visitors.client(state)
+        send = client.post if form.method == "post" else client.get
+        with transaction.atomic():
+            # A NUL is refused by every text, date and choice field.
+            response = send(form.action, dict.fromkeys(form.fields, "\x00"))
+            transaction.set_rollback(True)
+        root = parse_page(response)
+        if root is None:
+            continue
+        by_id = {element.attrs["id"]: element for element in root.walk() if "id" in element.attrs}
+        for control in root.walk():
+            for target in control.attrs.get("aria-describedby", "").split():
+                message = by_id.get(target)
+                if message is None or (
+                    target.endswith("_error") and "data-error-code" not in message.attrs
+                ):
+                    dangling.add((variant(form)[0], control.attrs.get("name"), target))
+    assert not dangling, (
+        "aria-describedby names no such element, or an error one without data-error-code:\n"
+        + "\n".join(f"{route} {name}: #{target}" for route, name, target in sorted(dangling))
+    )
+
+
 def _fuzz_form(client: Client, form: Form, values: dict[str, str]) -> None:
     data = {name: values.get(name, "") for name in form.fields}
     with transaction.atomic():
@@ -463,7 +530,10 @@ def _fuzz_form(client: Client, form: Form, values: dict[str, str]) -> None:
         rejected = _is_rejection(form, response, shown)
         codes = error_codes(response.content.decode(errors="replace"))
         if rejected and form.fields:
+            # The login page answers with the form-level codes of SPEC §4.
             assert codes, (form, data, "rejected without a message carrying data-error-code")
+            if not _is_login_form(form):
+                _assert_field_level_messages(form, data, shown)
         if rejected or form.method == "get":
             # A refused login is counted by design; anything else must leave no trace, and
             # a GET form changes nothing whatever it answers.
