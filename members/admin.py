@@ -43,6 +43,7 @@ from members.models import (
     LoginAttempt,
     LoginMethod,
     Member,
+    ProfileChange,
     TransferAccount,
 )
 from portal.admin import ReadOnlyAdmin
@@ -511,4 +512,16 @@ class LoginAttemptAdmin(ReadOnlyAdmin):
     search_fields = ["member__member_number", "masked_identifier", "client_address"]
     list_select_related = ["member"]
     date_hierarchy = "attempted_at"
+    show_full_result_count = False
+
+
+@admin.register(ProfileChange)
+class ProfileChangeAdmin(ReadOnlyAdmin):
+    """When each member changed which part of their data (never the values), for reading only."""
+
+    list_display = ["changed_at", "member", "kind"]
+    list_filter = ["kind", "changed_at"]
+    search_fields = ["member__member_number"]
+    list_select_related = ["member"]
+    date_hierarchy = "changed_at"
     show_full_result_count = False

@@ -279,7 +279,8 @@ class ProfileForm(forms.ModelForm):
             self.fields[name].required = True
 
     def clean_postal_code(self):
-        code = normalise_digits(self.cleaned_data["postal_code"])
+        # People copy codes from envelopes, postal mark and all: 〒530-0001.
+        code = normalise_digits(self.cleaned_data["postal_code"]).removeprefix("〒")
         if not (len(code) == 7 and code.isascii() and code.isdigit()):
             raise ValidationError(
                 _("郵便番号は7桁の数字で入力してください（例: 100-0001）。"),

@@ -159,16 +159,19 @@ def reserve_recovery(address: str) -> bool:
     return place is not None
 
 
-# Recovery mails one member can be sent, whatever addresses the requests come from: the
-# per-address throttle alone would let rotating addresses flood one inbox. This
-# project's choice of number; a request over it is answered as usual and sends nothing.
-RECOVERY_MAILS_PER_MEMBER = (3, dt.timedelta(hours=1))
+# Mails of one kind that one member can be sent in an hour, whatever addresses ask for
+# them: the per-address throttle alone would let rotating addresses flood one inbox
+# with recovery mails, and an open session any inbox with verification links. This
+# project's choice of numbers.
+MEMBER_MAILS_PER_HOUR = {"web_id": 3, "password": 3, "verification": 5}
+MEMBER_MAIL_WINDOW = dt.timedelta(hours=1)
 
 
-def reserve_recovery_mail(*, member_pk: int, what: str) -> bool:
-    """Count a recovery mail (`what`: "web_id" or "password") to a member; False: no more."""
-    limit, window = RECOVERY_MAILS_PER_MEMBER
+def reserve_member_mail(*, member_pk: int, kind: str) -> bool:
+    """Count a mail of `kind` (a key of MEMBER_MAILS_PER_HOUR) to a member; False: no more."""
     place = reserve(
-        key=_counter_key(f"recovery-mail:{what}:{member_pk}"), limit=limit, window=window
+        key=_counter_key(f"member-mail:{kind}:{member_pk}"),
+        limit=MEMBER_MAILS_PER_HOUR[kind],
+        window=MEMBER_MAIL_WINDOW,
     )
     return place is not None

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from members import lockout
@@ -199,7 +200,7 @@ def remember_device(
         context={
             "logged_in_at": now,
             "method": LoginMethod(method).label,
-            "user_agent": user_agent or "不明",
+            "user_agent": user_agent or _("不明"),
             "address": client_address(request),
         },
     )
@@ -279,7 +280,7 @@ def send_web_id_reminder(*, member_number: str, email: str, site_url: str) -> No
         .filter(member_number=member_number, email__iexact=email, web_id__isnull=False)
         .first()
     )
-    if member is not None and lockout.reserve_recovery_mail(member_pk=member.pk, what="web_id"):
+    if member is not None and lockout.reserve_member_mail(member_pk=member.pk, kind="web_id"):
         notify_member(
             member=member, template="emails/web_id_reminder", context={"site_url": site_url}
         )
@@ -291,7 +292,7 @@ def send_password_recovery(*, web_id: str, email: str, build_url) -> None:
     `build_url(uidb64, token)` returns the absolute URL of the link.
     """
     member = Member.objects.members().filter(web_id=web_id, email__iexact=email).first()
-    if member is not None and lockout.reserve_recovery_mail(member_pk=member.pk, what="password"):
+    if member is not None and lockout.reserve_member_mail(member_pk=member.pk, kind="password"):
         uidb64, token = link_token(member, password_recovery_token)
         notify_member(
             member=member,
@@ -303,11 +304,18 @@ def send_password_recovery(*, web_id: str, email: str, build_url) -> None:
 # --- E-mail address -----------------------------------------------------------------
 
 
+class TooManyMails(Exception):
+    """The member was sent as many mails of this kind as an hour allows."""
+
+
 def request_email_verification(*, member: Member, new_email: str | None, build_url) -> None:
     """Send the verification link for a new address (or for the current unverified one).
 
-    This is the one mail an unverified address ever receives.
+    This is the one mail an unverified address ever receives. Raises TooManyMails, and
+    changes nothing, past MEMBER_MAILS_PER_HOUR["verification"].
     """
+    if not lockout.reserve_member_mail(member_pk=member.pk, kind="verification"):
+        raise TooManyMails
     if new_email is not None:
         member.pending_email = new_email
         member.save(update_fields=["pending_email"])

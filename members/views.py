@@ -245,13 +245,17 @@ def settings_email(request):
     member = request.user
     form = EmailChangeForm(_posted(request), member=member)
     if request.method == "POST" and form.is_valid():
-        services.request_email_verification(
-            member=member,
-            new_email=form.cleaned_data["email"],
-            build_url=lambda uidb64, token: _absolute(
-                request, "members:verify-email", uidb64, token
-            ),
-        )
+        try:
+            services.request_email_verification(
+                member=member,
+                new_email=form.cleaned_data["email"],
+                build_url=lambda uidb64, token: _absolute(
+                    request, "members:verify-email", uidb64, token
+                ),
+            )
+        except services.TooManyMails:
+            form.add_error("email", _too_many_mails_error())
+            return render(request, "members/settings/email.html", {"form": form, "member": member})
         messages.success(
             request,
             _("確認メールを送信しました。メールのリンクを開くと変更が完了します。"),
@@ -266,15 +270,28 @@ def settings_email(request):
 def settings_email_resend(request):
     member = request.user
     if (member.email and not member.email_verified) or member.pending_email:
-        services.request_email_verification(
-            member=member,
-            new_email=None,
-            build_url=lambda uidb64, token: _absolute(
-                request, "members:verify-email", uidb64, token
-            ),
-        )
-        messages.success(request, _("確認メールを再送信しました。"), extra_tags="verification_sent")
+        try:
+            services.request_email_verification(
+                member=member,
+                new_email=None,
+                build_url=lambda uidb64, token: _absolute(
+                    request, "members:verify-email", uidb64, token
+                ),
+            )
+        except services.TooManyMails:
+            messages.error(request, _too_many_mails_error().message, extra_tags="too_many_mails")
+        else:
+            messages.success(
+                request, _("確認メールを再送信しました。"), extra_tags="verification_sent"
+            )
     return redirect("members:settings-email")
+
+
+def _too_many_mails_error():
+    return ValidationError(
+        _("確認メールの送信回数が上限に達しました。1時間ほどおいてからお試しください。"),
+        code="too_many_mails",
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -505,6 +505,20 @@ def test_login_attempts_filter_by_result_and_method(staff_client, client, member
     assert not staff_client.get(url, {"method": "web_id"}).context["cl"].result_list
 
 
+def test_profile_changes_can_only_be_viewed_and_are_found_by_member_number(staff_client, member):
+    from members.models import ChangeKind, ProfileChange
+
+    change = ProfileChange.objects.create(member=member, kind=ChangeKind.PHONE)
+    ProfileChange.objects.create(member=MemberFactory(), kind=ChangeKind.ADDRESS)
+    url = reverse("admin:members_profilechange_changelist")
+    found = staff_client.get(url, {"q": member.member_number}).context["cl"].result_list
+    assert list(found) == [change]
+    assert staff_client.get(reverse("admin:members_profilechange_add")).status_code == 403
+    page = staff_client.get(reverse("admin:members_profilechange_change", args=[change.pk]))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+
+
 def test_maintenance_windows_are_editable(staff_client):
     window = MaintenanceWindow.objects.first()
     url = reverse("admin:portal_maintenancewindow_change", args=[window.pk])

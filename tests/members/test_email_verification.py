@@ -266,6 +266,34 @@ def test_resend_sends_nothing_when_nothing_waits_for_verification(member_client,
     assert not mail.outbox
 
 
+def test_verification_mails_are_capped_per_hour_and_the_cap_changes_nothing(
+    member_client, member, mailbox, time_machine
+):
+    from members import lockout
+
+    time_machine.move_to(dt.datetime(2026, 12, 9, 3, 0, tzinfo=dt.UTC), tick=False)
+    limit = lockout.MEMBER_MAILS_PER_HOUR["verification"]
+    for number in range(limit):
+        assert request_change(member_client, f"new{number}@example.jp").status_code == 302
+    before = address_state(member)
+
+    refused = request_change(member_client, "one-more@example.jp")
+    resent = member_client.post(RESEND_URL, follow=True)
+
+    assert_field_error(refused, "email", "too_many_mails")
+    assert 'data-notice="too_many_mails"' in resent.content.decode()
+    assert address_state(member) == before
+    assert len(mail.outbox) == limit
+
+    time_machine.move_to(
+        dt.datetime(2026, 12, 9, 3, 0, tzinfo=dt.UTC) + lockout.MEMBER_MAIL_WINDOW, tick=False
+    )
+    later = Client()  # the first session has been idle for an hour
+    later.force_login(member, backend="members.backends.CardPinBackend")
+    assert request_change(later, "later@example.jp").status_code == 302
+    assert mail.outbox[-1].to == ["later@example.jp"]
+
+
 def test_resend_answers_post_only(member_client):
     assert member_client.get(RESEND_URL).status_code == 405
 

@@ -64,7 +64,15 @@ def test_the_prefecture_is_chosen_from_the_47(member_client):
 
 @pytest.mark.parametrize(
     "typed",
-    ["5300001", "530-0001", "５３００００１", "５３０－０００１", "530ー0001", " 530 0001 "],
+    [
+        "5300001",
+        "530-0001",
+        "５３００００１",
+        "５３０－０００１",
+        "530ー0001",
+        " 530 0001 ",
+        "〒530-0001",
+    ],
 )
 def test_a_postal_code_is_saved_as_7_digits_however_it_was_typed(member_client, member, typed):
     response = post_profile(member_client, postal_code=typed)
@@ -78,7 +86,8 @@ def test_a_postal_code_is_saved_as_7_digits_however_it_was_typed(member_client, 
     [
         ("postal_code", "530-001", "format_postal_code"),
         ("postal_code", "53000011", "format_postal_code"),
-        ("postal_code", "〒530-0001", "format_postal_code"),
+        ("postal_code", "〒〒530-0001", "format_postal_code"),
+        ("postal_code", "530-0001〒", "format_postal_code"),
         ("postal_code", "abc-defg", "format_postal_code"),
         ("postal_code", "", "required"),
         ("prefecture", "東京", "invalid_choice"),
