@@ -66,11 +66,11 @@ class LoanPosition:
     @property
     def remaining_due(self) -> int:
         """What is still to pay by the due date or, if overdue, to be up to date again: the
-        minimum of every missed due date (at least the current one), never more than the
-        principal and interest."""
+        minimum of every missed due date (at least the current one) less what was paid
+        toward them, never more than the principal and interest."""
         cycles = max(1, self.due_dates_missed)
-        owed = min(cycles * self.minimum_payment, self.principal + self.interest)
-        return max(0, owed - self.paid_toward_due)
+        unpaid = cycles * self.minimum_payment - self.paid_toward_due
+        return max(0, min(unpaid, self.principal + self.interest))
 
     @property
     def overdue_amount(self) -> int:

@@ -133,7 +133,7 @@ def test_the_delinquent_persona_is_overdue_by_the_ledger(personas):
     # Each missed due date owes its own minimum.
     assert position.due_dates_missed >= 1
     assert position.remaining_due == min(
-        position.due_dates_missed * position.minimum_payment,
+        position.due_dates_missed * position.minimum_payment - position.paid_toward_due,
         position.principal + position.interest,
     )
     assert position.overdue_amount == position.remaining_due + position.late_damages
