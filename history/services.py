@@ -232,10 +232,16 @@ def _overdue(state: accounting.LedgerState, today: dt.date) -> bool:
     return state.next_due_date is not None and state.next_due_date < today
 
 
+@transaction.atomic
 def grant_interest_free_days(
     *, member: Member, days: int, source: str = InterestFreeSource.POINTS
 ) -> InterestFreePeriod:
     """Give `days` interest-free days starting today, or after the member's last free day."""
+    if days <= 0:
+        raise ValueError(f"interest-free days must be positive, not {days}")
+    # Under the ledger's row lock, so parallel grants (or a first borrowing) do not both
+    # start after the same last free day.
+    _locked_contract(member)
     today = clock.today()
     last = (
         InterestFreePeriod.objects.filter(member=member, last_day__gte=today)

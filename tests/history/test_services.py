@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 
 from history import services
 from history.models import (
@@ -453,6 +454,39 @@ def test_granted_days_follow_on_from_free_days_already_running(borrower, time_ma
     position = loan_position(contract=borrower.contract, on=D(2027, 1, 20))
     assert position.interest == 0
     assert position.interest_free_days_left == 12  # 01-20 .. 01-31
+
+
+@pytest.mark.parametrize("days", [0, -1, -30])
+def test_granting_no_or_negative_days_is_refused_cleanly(plain_borrower, days):
+    with pytest.raises(ValueError, match="positive"):
+        services.grant_interest_free_days(member=plain_borrower, days=days)
+
+    assert not InterestFreePeriod.objects.filter(member=plain_borrower).exists()
+
+
+def test_granting_days_works_out_the_next_free_day_under_the_ledgers_row_lock(
+    borrower, monkeypatch
+):
+    """Two parallel grants must not both start after the same last free day: the contract
+    row is locked (as every ledger write does) before the last free day is read."""
+    events = []
+    select_for_update = QuerySet.select_for_update
+
+    def recording_lock(queryset, *args, **kwargs):
+        events.append(("lock", queryset.model.__name__, connection.in_atomic_block))
+        return select_for_update(queryset, *args, **kwargs)
+
+    create = InterestFreePeriod.objects.create
+    monkeypatch.setattr(QuerySet, "select_for_update", recording_lock)
+    monkeypatch.setattr(
+        InterestFreePeriod.objects,
+        "create",
+        lambda **values: events.append(("create",)) or create(**values),
+    )
+
+    services.grant_interest_free_days(member=borrower, days=7)
+
+    assert events == [("lock", "LoanContract", True), ("create",)]
 
 
 def test_free_days_granted_to_an_overdue_member_leave_late_damages_due(
