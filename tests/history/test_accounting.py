@@ -394,6 +394,28 @@ def test_the_missed_minimums_never_exceed_what_is_owed():
     assert position.overdue_amount == position.payoff
 
 
+def test_paying_the_overdue_amount_of_a_small_balance_brings_the_member_up_to_date():
+    """A minimum capped at a small payoff, partly paid before: what is left of it, not the
+    principal and interest less what was paid, is the overdue amount (a case hypothesis
+    found)."""
+    terms = Terms(annual_rate=Decimal("4.5"), late_damages_rate=Decimal("20.0"), due_day=15)
+    state = borrowed(1_000, on=D(2026, 1, 1), terms=terms)  # due 02-16 (02-15 is a Sunday)
+    state = repaid(state, 10, D(2026, 1, 1), terms=terms)
+    payoff = position_on(state=state, terms=terms, on=D(2026, 1, 18)).payoff
+    state = repaid(state, payoff * 37 // 100, D(2026, 1, 18), terms=terms)
+    position = position_on(state=state, terms=terms, on=D(2026, 2, 19))
+    assert (position.principal, position.minimum_payment, position.paid_toward_due) == (
+        625,
+        628,
+        377,
+    )
+    assert position.overdue_amount == 628 - 377 + position.late_damages
+
+    state = repaid(state, position.overdue_amount, D(2026, 2, 19), terms=terms)
+
+    assert position_on(state=state, terms=terms, on=D(2026, 2, 19)).overdue_since is None
+
+
 def test_overdue_days_after_a_partial_repayment_keep_bearing_late_damages():
     state = repaid(borrowed(), 1_000, D(2027, 1, 27))  # 109 damages, 891 interest
 
