@@ -85,7 +85,10 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(InterestFreePeriod)
-class InterestFreePeriodAdmin(admin.ModelAdmin):
+class InterestFreePeriodAdmin(ReadOnlyAdmin):
+    """Periods are granted by the services (first borrowing, points) and interest already
+    settled depends on them: like ledger entries, they are only read here."""
+
     list_display = ["member", "first_day", "last_day", "source", "granted_at"]
     list_filter = ["source"]
     search_fields = ["member__member_number"]
