@@ -459,24 +459,35 @@ def _is_login_form(form: Form) -> bool:
 def _field_container(control: Element) -> Element | None:
     """Return the block of one field: its label, input and messages (includes/field.html)."""
     element = control.parent
-    while element is not None and "field" not in element.attrs.get("class", "").split():
+    while element is not None and "field" not in _classes(element):
         element = element.parent
     return element
 
 
+def _classes(element: Element) -> list[str]:
+    return element.attrs.get("class", "").split()
+
+
 def _assert_field_level_messages(form: Form, data: dict, shown: Element | None) -> None:
-    """A rejected form marks the posted fields at fault, each with its coded message."""
+    """A rejected form marks the posted fields at fault, each with its coded message.
+
+    A refusal by a rule that is no single field's fault (a ledger refusal: no transfer
+    account, a payout pending) is a form-level message instead (includes/form_errors.html).
+    """
     assert shown is not None, (form, data, "rejected without showing the form again")
     invalid = [
         control
         for control in shown.walk()
         if control.tag in CONTROLS and control.attrs.get("aria-invalid") == "true"
     ]
-    assert {control.attrs.get("name") for control in invalid} & set(data), (
-        form,
-        data,
-        "rejected, but no posted field is marked aria-invalid",
-    )
+    refusals = [
+        element
+        for element in shown.walk()
+        if "form-error" in _classes(element) and "data-error-code" in element.attrs
+    ]
+    assert {control.attrs.get("name") for control in invalid} & set(data) or (
+        refusals and not invalid
+    ), (form, data, "rejected without a field marked aria-invalid or a form-level refusal")
     for control in invalid:
         container = _field_container(control)
         messages = [] if container is None else container.walk()
