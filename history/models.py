@@ -22,6 +22,10 @@ class Channel(models.TextChoices):
     STAFF = "staff", _("当社処理")
 
 
+# The kinds of entry that change the principal balance (the others only record something).
+MOVING_PRINCIPAL_KINDS = (Kind.BORROWING, Kind.REPAYMENT, Kind.ADJUSTMENT)
+
+
 class LedgerEntryQuerySet(models.QuerySet):
     def for_member(self, member: Member) -> "LedgerEntryQuerySet":
         return self.filter(member=member)
@@ -34,7 +38,7 @@ class LedgerEntryQuerySet(models.QuerySet):
 
     def moving_principal(self) -> "LedgerEntryQuerySet":
         """Return the entries that change the principal balance."""
-        return self.filter(kind__in=[Kind.BORROWING, Kind.REPAYMENT, Kind.ADJUSTMENT])
+        return self.filter(kind__in=MOVING_PRINCIPAL_KINDS)
 
 
 class LedgerEntry(models.Model):

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from history import interest
@@ -11,7 +11,14 @@ from history.interest import BalanceChange, Period
 from history.models import DueStatus, InterestFreePeriod, Kind, LedgerEntry
 from members.models import LoanContract
 
-__all__ = ["LoanPosition", "ledger_state", "loan_position", "local_date", "terms_of"]
+__all__ = [
+    "LoanPosition",
+    "balance_over_time",
+    "ledger_state",
+    "loan_position",
+    "local_date",
+    "terms_of",
+]
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -67,3 +74,32 @@ def ledger_state(contract: LoanContract) -> LedgerState:
 def loan_position(*, contract: LoanContract, on: dt.date) -> LoanPosition:
     """Return the loan's position on `on`, as if everything were settled that day."""
     return position_on(state=ledger_state(contract), terms=terms_of(contract), on=on)
+
+
+def balance_over_time(
+    *, member_id: int, start: dt.datetime, end: dt.datetime, steps: int
+) -> list[tuple[dt.datetime, int]]:
+    """Return (time, principal balance) points from `start` to `end`, oldest first, thinned
+    to at most `steps` changes: the last balance change of each of `steps` equal stretches.
+
+    One query whatever the history's length: each stretch's last change is found through
+    the ledger's (member, newest first) index.
+    """
+    moves = LedgerEntry.objects.filter(member_id=member_id).moving_principal().newest_first()
+    span = end - start
+    ends = [start + span * index / steps for index in range(steps + 1)]
+    last_change_ids = [
+        Subquery(moves.filter(occurred_at__lte=moment).values("id")[:1]) for moment in ends
+    ]
+    changes = list(
+        LedgerEntry.objects.filter(id__in=last_change_ids)
+        .oldest_first()
+        .values_list("occurred_at", "principal_after")
+    )
+    # A balance reached before `start` is drawn from `start`; none means nothing was owed.
+    points = [(max(moment, start), balance) for moment, balance in changes]
+    if not points or points[0][0] > start:
+        points.insert(0, (start, 0))
+    if points[-1][0] < end:
+        points.append((end, points[-1][1]))
+    return points

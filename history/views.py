@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -25,8 +25,8 @@ from history.forms import (
     SimulatorForm,
     TransactionMailForm,
 )
-from history.models import Channel, Kind, LedgerEntry, MailPreference
-from history.selectors import ledger_state, loan_position, terms_of
+from history.models import MOVING_PRINCIPAL_KINDS, Channel, Kind, LedgerEntry, MailPreference
+from history.selectors import balance_over_time, ledger_state, loan_position, terms_of
 from members.decorators import is_member, member_required
 from portal import clock
 from portal.maintenance import closed_until, maintenance_response
@@ -34,7 +34,7 @@ from portal.models import MaintenanceScope
 
 INQUIRY_DAYS_AHEAD = 35
 HISTORY_PAGE_SIZE = 20
-CHART_POINTS = 400
+CHART_STEPS = 120  # the balance chart draws at most this many changes, however long the period
 
 
 def mypage_panel(request: HttpRequest):
@@ -193,47 +193,85 @@ def ledger_done(request, operation, pk):
 # --- History, CSV, chart --------------------------------------------------------------
 
 
-def _filtered_entries(request):
+@dataclass(frozen=True)
+class HistoryFilter:
+    """What the history filters chose: the entries of the period (every kind) and a kind."""
+
+    entries: QuerySet  # of the period, every kind
+    kind: str  # "" for every kind
+    start: dt.datetime | None  # the period, from `start` up to but excluding `end`
+    end: dt.datetime | None
+
+    @property
+    def kind_condition(self) -> Q:
+        return Q(kind=self.kind) if self.kind else Q()
+
+    @property
+    def shown(self) -> QuerySet:
+        """Return the entries listed: those of the period and the kind."""
+        return self.entries.filter(self.kind_condition)
+
+
+def _history_filter(request) -> tuple[HistoryFilterForm, HistoryFilter]:
     form = HistoryFilterForm(request.GET or None)
     entries = LedgerEntry.objects.for_member(request.user)
+    start = end = None
+    kind = ""
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["date_from"]:
-            entries = entries.filter(occurred_at__gte=_start_of(data["date_from"]))
+            start = _start_of(data["date_from"])
+            entries = entries.filter(occurred_at__gte=start)
         if data["date_to"]:
-            entries = entries.filter(occurred_at__lt=_start_of(data["date_to"] + dt.timedelta(1)))
-        if data["kind"]:
-            entries = entries.filter(kind=data["kind"])
+            end = _start_of(data["date_to"] + dt.timedelta(1))
+            entries = entries.filter(occurred_at__lt=end)
+        kind = data["kind"]
     elif form.is_bound:
         entries = entries.none()
-    return form, entries
+    return form, HistoryFilter(entries=entries, kind=kind, start=start, end=end)
 
 
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _chart(*, member_id: int, history: HistoryFilter, figures: dict):
+    """Return the chart of the principal balance over the whole period, whatever the kind
+    filter: from the period's start (or the first change) to its end (or now)."""
+    if not figures["changes"]:
+        return balance_chart([])
+    start = history.start or figures["first_change"]
+    end = max(clock.now(), figures["last_change"])
+    if history.end is not None:
+        end = min(end, history.end - dt.timedelta(microseconds=1))  # date_to's last instant
+    points = balance_over_time(member_id=member_id, start=start, end=end, steps=CHART_STEPS)
+    if len({balance for _moment, balance in points}) < 2:
+        return balance_chart([])  # a flat line says nothing the figures do not
+    return balance_chart(points)
+
+
 @require_GET
 @member_required
 @never_cache
 def history_list(request):
-    form, entries = _filtered_entries(request)
-    totals = entries.aggregate(
-        count=Count("id"),
-        borrowed=Sum("amount", filter=Q(kind=Kind.BORROWING), default=0),
-        repaid=Sum("amount", filter=Q(kind=Kind.REPAYMENT), default=0),
-        interest=Sum("interest_paid", default=0),
-        late_damages=Sum("late_damages_paid", default=0),
-        principal=Sum("principal_paid", default=0),
+    form, history = _history_filter(request)
+    kind = history.kind_condition
+    moving = Q(kind__in=MOVING_PRINCIPAL_KINDS)
+    # One query for the totals (of the kind shown) and the chart's span (every kind).
+    figures = history.entries.aggregate(
+        count=Count("id", filter=kind),
+        borrowed=Sum("amount", filter=kind & Q(kind=Kind.BORROWING), default=0),
+        repaid=Sum("amount", filter=kind & Q(kind=Kind.REPAYMENT), default=0),
+        interest=Sum("interest_paid", filter=kind, default=0),
+        late_damages=Sum("late_damages_paid", filter=kind, default=0),
+        principal=Sum("principal_paid", filter=kind, default=0),
+        changes=Count("id", filter=moving),
+        first_change=Min("occurred_at", filter=moving),
+        last_change=Max("occurred_at", filter=moving),
     )
-    paginator = Paginator(entries.newest_first(), HISTORY_PAGE_SIZE)
-    paginator.count = totals["count"]  # counted above already; saves a query
+    paginator = Paginator(history.shown.newest_first(), HISTORY_PAGE_SIZE)
+    paginator.count = figures["count"]  # counted above already; saves a query
     page = paginator.get_page(request.GET.get("page"))
-    points = list(
-        entries.moving_principal()
-        .newest_first()
-        .values_list("occurred_at", "principal_after")[:CHART_POINTS]
-    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -242,8 +280,8 @@ def history_list(request):
         {
             "form": form,
             "page": page,
-            "totals": totals,
-            "chart": balance_chart(list(reversed(points))),
+            "totals": figures,
+            "chart": _chart(member_id=request.user.pk, history=history, figures=figures),
             "query": query.urlencode(),
         },
     )
@@ -263,7 +301,8 @@ CSV_HEADER = ["取引日時", "受付日時", "種類", "チャネル", "金額"
 @never_cache
 def history_csv(request):
     """The filtered history as CSV, UTF-8 with BOM so spreadsheets read the Japanese text."""
-    _form, entries = _filtered_entries(request)
+    _form, history = _history_filter(request)
+    entries = history.shown
     writer = csv.writer(_Echo())
     kinds, channels = dict(Kind.choices), dict(Channel.choices)
 

@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from history import services
 from history.models import Channel, Kind, LedgerEntry
+from history.selectors import balance_over_time
+from history.views import CHART_STEPS
 from members.models import DueDay, StatementDelivery
 from tests.factories import MemberFactory, TransferAccountFactory
 
@@ -289,21 +291,113 @@ def test_history_pages_need_a_login(client):
 # --- The chart -----------------------------------------------------------------------
 
 
-def test_chart_of_the_balance_is_drawn_from_two_changes(member_client, member):
+CHART_LABEL = re.compile(
+    r'<svg class="balance-chart"[^>]* aria-label="元金残高の推移（([^〜]+)〜([^）]+)）"'
+)
+CHART_LINE = re.compile(r'<polyline points="([^"]+)"')
+
+
+def chart_of(response) -> tuple[str, str, list[tuple[float, float]]] | None:
+    """Return the chart's first and last day and the points of its line, or None."""
+    html = response.content.decode()
+    label = CHART_LABEL.search(html)
+    if label is None:
+        return None
+    (line,) = CHART_LINE.findall(html)
+    points = [tuple(float(value) for value in point.split(",")) for point in line.split()]
+    return label[1], label[2], points
+
+
+def test_chart_of_the_balance_is_drawn_from_two_changes_to_today(member_client, member):
     make_entries(member, 2)
 
-    html = member_client.get(HISTORY_URL).content.decode()
+    first, last, points = chart_of(member_client.get(HISTORY_URL))
 
-    assert '<svg class="balance-chart"' in html
-    assert "<polyline" in html
-    assert "2026/01/05" in html
-    assert "2026/01/06" in html
+    assert (first, last) == ("2026/01/05", "2026/12/09")  # the balance is still owed today
+    heights = sorted({y for _x, y in points})
+    assert len(heights) == 2  # 10,000 yen, then 20,000 yen
 
 
 def test_no_chart_for_a_single_change(member_client, member):
     make_entries(member, 1)
 
     assert "<svg" not in member_client.get(HISTORY_URL).content.decode()
+
+
+def test_a_single_change_in_a_period_is_drawn_from_the_balance_carried_in(member_client, member):
+    make_entries(member, 5)  # 01-07 is a repayment: 20,000 → 17,500
+
+    first, last, points = chart_of(
+        member_client.get(HISTORY_URL, {"date_from": "2026-01-07", "date_to": "2026-01-07"})
+    )
+
+    assert (first, last) == ("2026/01/07", "2026/01/07")
+    assert len({y for _x, y in points}) == 2
+
+
+def test_chart_spans_a_long_history_with_a_bounded_number_of_points(member_client, member):
+    """2,000 changes every three hours (2026-01-05 .. 2026-09-13): the chart covers them all,
+    not only the latest few hundred, and draws at most CHART_STEPS of them."""
+    make_entries(member, 2_000, step=dt.timedelta(hours=3))
+
+    first, last, points = chart_of(member_client.get(HISTORY_URL))
+
+    assert (first, last) == ("2026/01/05", "2026/12/09")
+    assert len(points) <= 2 * (CHART_STEPS + 2)
+    # The balance grows by 17,500 yen every three entries: the line rises across the chart.
+    assert points[0][1] > points[len(points) // 2][1] > points[-1][1]  # (y grows downward)
+
+
+def test_chart_covers_the_filtered_period_from_the_balance_carried_into_it(member):
+    """From 03-01 the balance of February is carried in; the chart ends on date_to."""
+    entries = make_entries(member, 90)  # one a day from 2026-01-05 to 2026-04-04
+    start = dt.datetime(2026, 3, 1, tzinfo=TOKYO)
+    end = dt.datetime(2026, 4, 1, tzinfo=TOKYO)
+
+    points = balance_over_time(member_id=member.pk, start=start, end=end, steps=CHART_STEPS)
+
+    carried = [e for e in entries if e.occurred_at < start][-1].principal_after
+    in_march = [(e.occurred_at, e.principal_after) for e in entries if start <= e.occurred_at < end]
+    assert points == [(start, carried), *in_march, (end, in_march[-1][1])]
+
+
+def test_chart_of_a_period_starts_at_zero_before_the_first_borrowing(member_client, member):
+    make_entries(member, 10)  # from 2026-01-05
+
+    first, last, points = chart_of(
+        member_client.get(HISTORY_URL, {"date_from": "2025-12-01", "date_to": "2026-01-31"})
+    )
+
+    assert (first, last) == ("2025/12/01", "2026/01/31")
+    assert points[0][1] == points[1][1] == max(y for _x, y in points)  # the zero line
+
+
+def test_chart_thins_to_the_last_change_of_each_stretch(member):
+    entries = make_entries(member, 1_000, step=dt.timedelta(hours=1))
+    start, end = entries[0].occurred_at, entries[-1].occurred_at
+
+    points = balance_over_time(member_id=member.pk, start=start, end=end, steps=10)
+
+    assert len(points) == 11
+    assert points[0] == (start, entries[0].principal_after)
+    assert points[-1] == (end, entries[-1].principal_after)
+    # Each point is a real change, the last one at or before the end of its stretch.
+    changes = {(e.occurred_at, e.principal_after) for e in entries}
+    assert set(points) <= changes
+    for index, (moment, _balance) in enumerate(points):
+        stretch_end = start + (end - start) * index / 10
+        assert stretch_end - dt.timedelta(hours=1) < moment <= stretch_end
+
+
+def test_chart_ignores_the_kind_filter(member_client, member):
+    make_entries(member, 30)
+
+    every_kind = chart_of(member_client.get(HISTORY_URL))
+    repayments = chart_of(member_client.get(HISTORY_URL, {"kind": "repayment"}))
+    fees = chart_of(member_client.get(HISTORY_URL, {"kind": "atm_fee"}))
+
+    assert every_kind is not None
+    assert repayments == fees == every_kind
 
 
 # --- CSV -----------------------------------------------------------------------------
