@@ -230,6 +230,31 @@ def after_borrowing(
     )
 
 
+def after_adjustment(
+    *, state: LedgerState, new_balance: int, terms: Terms, on: dt.date
+) -> LedgerState:
+    """Return the state after staff set the principal to `new_balance` on `on`.
+
+    An adjustment settles nothing. Like a borrowing it starts a repayment cycle from a zero
+    balance; like a payoff it ends the cycle when nothing at all is owed after it (interest
+    accrued before it is still owed, and due by the due date).
+    """
+    next_due_date, paid = state.next_due_date, state.paid_toward_due
+    if new_balance and state.principal == 0:
+        next_due_date = schedule.first_due_date(borrowed_on=on, due_day=terms.due_day)
+        paid = 0
+    elif new_balance == 0:
+        before = position_on(state=state, terms=terms, on=on)
+        if before.interest == before.late_damages == 0:
+            next_due_date, paid = None, 0
+    return replace(
+        state,
+        changes=(*state.changes, BalanceChange(on, new_balance)),
+        next_due_date=next_due_date,
+        paid_toward_due=paid,
+    )
+
+
 FIRST_TIME_FREE_DAYS = 30
 
 

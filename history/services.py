@@ -294,14 +294,19 @@ def post_adjustment(*, member: Member, principal_change: int, note: str) -> Ledg
     if principal_change == 0:
         raise LedgerRefusal("adjustment_zero", _("調整額を入力してください。"))
     contract = _locked_contract(member)
-    _refuse_before_a_later_entry(member, clock.now())
+    now = clock.now()
+    _refuse_before_a_later_entry(member, now)
     state = ledger_state(contract)
     new_balance = state.principal + principal_change
     if new_balance < 0:
         raise LedgerRefusal("adjustment_below_zero", _("調整後の元金残高がマイナスになります。"))
+    after = accounting.after_adjustment(
+        state=state, new_balance=new_balance, terms=terms_of(contract), on=local_date(now)
+    )
+    _save_due_status(contract, after)
     entry = LedgerEntry.objects.create(
         member=member,
-        occurred_at=clock.now(),
+        occurred_at=now,
         kind=Kind.ADJUSTMENT,
         channel=Channel.STAFF,
         amount=abs(principal_change),

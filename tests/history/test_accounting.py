@@ -13,6 +13,7 @@ import pytest
 from history.accounting import (
     LedgerState,
     Terms,
+    after_adjustment,
     after_borrowing,
     after_repayment,
     first_time_free_period,
@@ -445,3 +446,64 @@ def test_payoff_ends_the_cycle():
     assert state.principal == 0
     assert (state.next_due_date, state.paid_toward_due) == (None, 0)
     assert (state.carried_interest, state.carried_damages) == (0, 0)
+
+
+# --- Staff adjustments and the due cycle -------------------------------------------------
+
+
+def test_an_adjustment_up_from_zero_starts_a_cycle_as_a_borrowing_does():
+    state = after_adjustment(state=LedgerState(), new_balance=100_000, terms=TERMS, on=BORROWED_ON)
+
+    assert (state.principal, state.next_due_date, state.paid_toward_due) == (100_000, DUE, 0)
+    assert state.has_borrowed is False  # no first-time interest-free days come of it
+    position = position_on(state=state, terms=TERMS, on=D(2027, 1, 9))
+    assert (position.interest, position.minimum_payment) == (1_463, 4_000)
+    assert position_on(state=state, terms=TERMS, on=D(2027, 1, 26)).overdue_amount == 4_000 + 54
+
+
+def test_an_adjustment_up_after_a_payoff_starts_a_new_cycle():
+    state = borrowed()
+    state = repaid(state, position_on(state=state, terms=TERMS, on=D(2027, 1, 9)).payoff,
+                   D(2027, 1, 9))  # fmt: skip
+
+    state = after_adjustment(state=state, new_balance=20_000, terms=TERMS, on=D(2027, 3, 3))
+
+    assert state.next_due_date == D(2027, 3, 25)  # adjusted 1st–9th: the same month
+
+
+def test_an_adjustment_to_a_zero_payoff_ends_the_cycle():
+    state = repaid(borrowed(), 3_000, D(2027, 1, 9))  # interest settled that day
+    assert (state.next_due_date, state.paid_toward_due) == (DUE, 3_000)
+
+    state = after_adjustment(state=state, new_balance=0, terms=TERMS, on=D(2027, 1, 9))
+
+    assert (state.principal, state.next_due_date, state.paid_toward_due) == (0, None, 0)
+    later = position_on(state=state, terms=TERMS, on=D(2027, 6, 1))
+    assert (later.overdue_since, later.overdue_amount, later.minimum_payment) == (None, 0, 0)
+
+
+def test_interest_accrued_before_an_adjustment_to_zero_stays_due_until_paid():
+    state = after_adjustment(state=borrowed(), new_balance=0, terms=TERMS, on=D(2027, 1, 9))
+
+    assert (state.principal, state.next_due_date) == (0, DUE)
+    position = position_on(state=state, terms=TERMS, on=D(2027, 2, 1))
+    assert (position.payoff, position.remaining_due) == (1_463, 1_463)
+    assert position.overdue_since is None  # no principal: no late damages, no delinquency
+
+    state = repaid(state, 1_463, D(2027, 2, 1))
+
+    assert (
+        state.next_due_date,
+        position_on(state=state, terms=TERMS, on=D(2027, 2, 1)).payoff,
+    ) == (
+        None,
+        0,
+    )
+
+
+def test_an_adjustment_between_non_zero_balances_keeps_the_cycle():
+    state = repaid(borrowed(), 3_000, D(2027, 1, 9))
+
+    state = after_adjustment(state=state, new_balance=90_000, terms=TERMS, on=D(2027, 1, 10))
+
+    assert (state.principal, state.next_due_date, state.paid_toward_due) == (90_000, DUE, 3_000)

@@ -677,6 +677,35 @@ def test_an_adjustment_is_a_new_staff_entry(debtor):
     assert assert_balance_matches_the_ledger(debtor) == 98_000
 
 
+def test_an_adjustment_up_from_zero_starts_a_repayment_cycle(plain_borrower, time_machine):
+    move(time_machine, tokyo(2026, 12, 10))
+
+    services.post_adjustment(member=plain_borrower, principal_change=100_000, note="振替")
+
+    contract = plain_borrower.contract
+    assert contract.due_status.next_due_date == D(2027, 1, 25)  # as a borrowing on 12-10
+    assert loan_position(contract=contract, on=clock.today()).remaining_due == 4_000
+    move(time_machine, tokyo(2027, 1, 26))
+    position = loan_position(contract=contract, on=clock.today())
+    assert (position.overdue_since, position.overdue_amount) == (D(2027, 1, 26), 4_000 + 54)
+    assert refusal_code(lambda: services.borrow(member=plain_borrower, amount=1_000)) == (
+        "contract_suspended"
+    )
+    assert_balance_matches_the_ledger(plain_borrower)
+
+
+def test_an_adjustment_to_a_zero_payoff_ends_the_repayment_cycle(debtor, time_machine):
+    services.repay(member=debtor, amount=1_463)  # the interest: only the principal is left
+
+    services.post_adjustment(member=debtor, principal_change=-100_000, note="債権放棄")
+
+    due = DueStatus.objects.get(contract=debtor.contract)
+    assert (due.next_due_date, due.paid_toward_due) == (None, 0)
+    move(time_machine, tokyo(2027, 3, 1))
+    position = loan_position(contract=debtor.contract, on=clock.today())
+    assert (position.payoff, position.overdue_amount, position.next_due_date) == (0, 0, None)
+
+
 @pytest.mark.parametrize(
     ("change", "code"), [(0, "adjustment_zero"), (-100_001, "adjustment_below_zero")]
 )
