@@ -664,3 +664,26 @@ def test_error_reports_never_show_the_secret(rf, monkeypatch, method, data, cras
     assert "hasher exploded" in report
     assert "attempt_login" in report
     assert secret not in report, [line for line in report.splitlines() if secret in line]
+
+
+# --- Query budgets (make bench measures the time) -----------------------------------------
+
+
+def test_the_login_page_costs_one_query(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):  # the maintenance windows
+        assert client.get("/login/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("pin", "status", "budget"),
+    [
+        (DEFAULT_PIN, 302, 30),  # counters, member, contract, session, device, attempt
+        ("9999", 200, 15),
+        ("99", 200, 1),  # a format error checks nothing
+    ],
+)
+def test_a_card_login_stays_within_its_query_budget(
+    client, member, django_assert_max_num_queries, pin, status, budget
+):
+    with django_assert_max_num_queries(budget):
+        assert post_card(client, member.card_number, pin).status_code == status
