@@ -61,6 +61,8 @@ SAMPLE_KWARGS = {
 ATTEMPT_RECORDS = {LoginAttempt, AttemptCounter}
 ATTEMPT_CODES = {"invalid_credentials", "locked", "throttled", "contract_terminated"}
 
+# Every one of these reaches every field of every form on every run (before the random
+# examples, which draw from them too).
 EDGE_STRINGS = [
     "",
     " ",
@@ -84,6 +86,14 @@ EDGE_STRINGS = [
     "🙂" * 10,
     "\u202e\u200b",
     "%00",
+    "\x7f\x1b[0m",
+    "\ufeff1000",
+    "\u00a0",
+    str(2**64),
+    "-" + "9" * 30,
+    "9999-12-31",
+    "0001-01-01",
+    "2026-02-30",
 ]
 FUZZ_TEXT = st.one_of(
     st.sampled_from(EDGE_STRINGS),
@@ -96,10 +106,14 @@ FUZZ_TEXT = st.one_of(
 
 @dataclass(frozen=True)
 class Form:
-    page: str
+    """A form as a page shows it; two pages showing the same form give equal ones."""
+
+    page: str = field(compare=False)
     action: str
     method: str
     fields: tuple[str, ...] = field(default=())
+    # What a person submits without typing: the values the page filled in.
+    defaults: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
@@ -114,6 +128,7 @@ class Element:
     attrs: dict[str, str]
     parent: "Element | None" = None
     children: list["Element"] = field(default_factory=list)
+    text: str = ""
 
     def walk(self):
         yield self
@@ -137,6 +152,9 @@ class _TreeBuilder(HTMLParser):
         self.handle_starttag(tag, attrs)
         if tag not in VOID_ELEMENTS:
             self._open.pop()
+
+    def handle_data(self, data):
+        self._open[-1].text += data
 
     def handle_endtag(self, tag):
         # Close up to the matching open element; a stray end tag closes nothing.
@@ -164,15 +182,42 @@ def forms_in(page: str, root: Element | None) -> list[tuple[Form, Element]]:
             continue
         action = urlsplit(urljoin(page, element.attrs.get("action") or page)).path
         method = (element.attrs.get("method") or "get").lower()
-        fields = []
+        fields, defaults, first_choices = [], {}, {}
         for control in element.walk():
             name = control.attrs.get("name")
             posted = control.tag in CONTROLS and control.attrs.get("type") != "submit"
+            if not posted or not name or name == "csrfmiddlewaretoken":
+                continue
             # A group of radio buttons or checkboxes is one field, posted once.
-            if posted and name and name != "csrfmiddlewaretoken" and name not in fields:
+            if name not in fields:
                 fields.append(name)
-        found.append((Form(page, action, method, tuple(fields)), element))
+            value = _filled_in(control)
+            if value is not None:
+                defaults.setdefault(name, value)
+            elif control.attrs.get("type") == "radio":
+                first_choices.setdefault(name, control.attrs.get("value", "on"))
+        # Where the page checks no radio button, the person picks the first one.
+        defaults = {**first_choices, **defaults}
+        form = Form(page, action, method, tuple(fields), tuple(defaults.items()))
+        found.append((form, element))
     return found
+
+
+def _filled_in(control: Element) -> str | None:
+    """Return what a browser submits for an untouched control, None for nothing."""
+    if control.tag == "textarea":
+        return control.text.removeprefix("\n")
+    if control.tag == "select":
+        options = [option for option in control.walk() if option.tag == "option"]
+        chosen = next((option for option in options if "selected" in option.attrs), None)
+        chosen = chosen or (options[0] if options else None)
+        return None if chosen is None else chosen.attrs.get("value", chosen.text.strip())
+    kind = control.attrs.get("type", "text").lower()
+    if kind in {"checkbox", "radio"}:
+        return control.attrs.get("value", "on") if "checked" in control.attrs else None
+    if kind in {"button", "file", "image", "reset"}:
+        return None
+    return control.attrs.get("value", "")
 
 
 def project_urls() -> list[str]:
@@ -518,10 +563,11 @@ def test_fields_are_described_by_their_messages(visitors):
             response = send(form.action, dict.fromkeys(form.fields, "\x00"))
             transaction.set_rollback(True)
         root = parse_page(response)
-        if root is None:
+        shown = _form_shown_again(form, root)
+        if shown is None:
             continue
         by_id = {element.attrs["id"]: element for element in root.walk() if "id" in element.attrs}
-        for control in root.walk():
+        for control in shown.walk():
             for target in control.attrs.get("aria-describedby", "").split():
                 message = by_id.get(target)
                 if message is None or (
@@ -534,8 +580,7 @@ def test_fields_are_described_by_their_messages(visitors):
     )
 
 
-def _fuzz_form(client: Client, form: Form, values: dict[str, str]) -> None:
-    data = {name: values.get(name, "") for name in form.fields}
+def _fuzz_form(client: Client, form: Form, data: dict[str, str]) -> None:
     with transaction.atomic():
         before = database_fingerprint()
         send = client.post if form.method == "post" else client.get
@@ -557,6 +602,28 @@ def _fuzz_form(client: Client, form: Form, values: dict[str, str]) -> None:
             changed = {model for model in before if before[model] != after[model]}
             assert changed <= allowed, (form, data, changed)
         transaction.set_rollback(True)
+
+
+def test_every_edge_value_reaches_every_field(visitors):
+    """Each edge value in each field of each form, the other fields as the page fills them
+    in, so every class of input reaches every field on every run (and, where the rest is
+    valid, the code behind the form). Every failing combination is listed."""
+    failures, first = [], None
+    for state, form in discover_forms(visitors):
+        for name in form.fields:
+            for value in EDGE_STRINGS:
+                data = {**dict(form.defaults), name: value}
+                try:
+                    _fuzz_form(visitors.client(state), form, data)
+                except Exception as error:  # a 5xx raises the view's own exception
+                    first = first or error
+                    failures.append(
+                        f"{state} {form.method.upper()} {form.action} {name}={value[:24]!r}"
+                        f"{'…' if len(value) > 24 else ''}: {type(error).__name__}: "
+                        f"{str(error)[:300]}"
+                    )
+    if failures:
+        raise AssertionError("\n".join(failures)) from first
 
 
 def test_every_form_survives_generated_input(visitors):
