@@ -1,17 +1,19 @@
 import os
+from pathlib import Path
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
-# Set by the tests that start the servers; each hash appends one byte to this file.
-HASH_COUNT_FILE = "PORTAL_TEST_HASH_COUNT_FILE"
+# Set by the tests that start the servers: a directory where each process counts its hashes.
+HASH_COUNT_DIR = "PORTAL_TEST_HASH_COUNT_DIR"
 
 
 class CountingArgon2PasswordHasher(Argon2PasswordHasher):
     """The real Argon2 hasher, counting its hash computations across processes.
 
     Verifying a secret computes one hash (`verify`), and so does the dummy hash run for
-    an unknown identifier (`encode`). Appends of one byte are atomic, so the size of the
-    file counts the hashes of every server process and thread.
+    an unknown identifier (`encode`). Each process appends one byte per hash to a file
+    named by its PID; appends are atomic, so the file sizes count the hashes of every
+    thread, and the names tell which processes computed them.
     """
 
     def encode(self, password, salt):
@@ -24,12 +26,12 @@ class CountingArgon2PasswordHasher(Argon2PasswordHasher):
 
 
 def _count_one() -> None:
-    path = os.environ.get(HASH_COUNT_FILE)
-    if path:
-        with open(path, "ab") as counter:
+    directory = os.environ.get(HASH_COUNT_DIR)
+    if directory:
+        with open(Path(directory, str(os.getpid())), "ab") as counter:
             counter.write(b".")
 
 
-def hashes_counted(path) -> int:
-    """Return how many hashes the servers writing to `path` have computed."""
-    return os.path.getsize(path) if os.path.exists(path) else 0
+def hashes_by_process(directory) -> dict[int, int]:
+    """Return how many hashes each server process writing to `directory` has computed."""
+    return {int(path.name): path.stat().st_size for path in Path(directory).iterdir()}

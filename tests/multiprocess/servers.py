@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import BinaryIO
@@ -44,6 +44,7 @@ def database_url(settings_dict: Mapping) -> str:
 class Response:
     status: int
     text: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def error_code(self) -> str | None:
@@ -100,7 +101,7 @@ class Browser:
                     self.cookies.pop(name, None)
                 else:
                     self.cookies[name] = morsel.value
-        return Response(status=response.status, text=text)
+        return Response(status=response.status, text=text, headers=response.headers)
 
 
 @dataclass

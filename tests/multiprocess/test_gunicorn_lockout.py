@@ -3,8 +3,9 @@
 tests/members/test_lockout_concurrency.py races the threads of one process; here two
 gunicorn servers with two workers of two threads each share the test database, as app
 servers behind a load balancer share PostgreSQL. The servers count their hash
-computations (server_settings), so "verified at most `threshold` times" is measured,
-not inferred.
+computations per process and name the process behind every answer (server_settings), so
+"verified at most `threshold` times" is measured, not inferred, and so is the race
+running on more than one process.
 """
 
 import os
@@ -18,10 +19,11 @@ from django.db import connection
 from django.urls import reverse
 
 from members import lockout
-from members.models import LoginAttempt, LoginMethod
+from members.models import LoginAttempt, LoginMethod, LoginResult
 from tests.conftest import QUIET_MOMENT
 from tests.factories import DEFAULT_PIN, MemberFactory
-from tests.multiprocess.hashers import HASH_COUNT_FILE, hashes_counted
+from tests.multiprocess.hashers import HASH_COUNT_DIR, hashes_by_process
+from tests.multiprocess.middleware import SERVED_BY_HEADER
 from tests.multiprocess.servers import Response, Server, database_url, gunicorn_servers
 
 pytestmark = [
@@ -34,17 +36,20 @@ pytestmark = [
 ]
 
 THRESHOLD = 5
+IP_THROTTLE = 6
 PARALLEL = 24
 WRONG_PIN = "9999"
 
 
 @pytest.fixture
-def hash_count_file(tmp_path):
-    return tmp_path / "hashes"
+def hash_count_dir(tmp_path):
+    directory = tmp_path / "hashes"
+    directory.mkdir()
+    return directory
 
 
 @pytest.fixture
-def start_servers(transactional_db, settings, hash_count_file):
+def start_servers(transactional_db, settings, hash_count_dir):
     """Return `start(ip_throttle=...)`, which runs two servers on the test database.
 
     Depending on `transactional_db` stops the servers before pytest-django empties the
@@ -65,7 +70,7 @@ def start_servers(transactional_db, settings, hash_count_file):
                 "PORTAL_FAKE_NOW": QUIET_MOMENT.isoformat(),  # outside maintenance windows
                 "PORTAL_LOCKOUT_THRESHOLD": str(THRESHOLD),
                 "PORTAL_IP_THROTTLE": ip_throttle,
-                HASH_COUNT_FILE: str(hash_count_file),
+                HASH_COUNT_DIR: str(hash_count_dir),
             }
             ready_path = reverse("members:login")
             return stack.enter_context(
@@ -98,9 +103,22 @@ def _fire(servers: list[Server], forms: list[dict[str, str]]) -> list[Response]:
         return list(pool.map(one, range(len(forms)), forms))
 
 
+def _assert_served_by_several_processes(servers: list[Server], answers: list[Response]) -> None:
+    """Every server's workers answered part of the race: it ran on more than one process."""
+    processes = {int(answer.headers[SERVED_BY_HEADER]) for answer in answers}
+    for server in servers:
+        assert processes & set(server.worker_pids()), "a server answered none of the race"
+    assert len(processes) >= 2
+
+
+def _assert_hashed_by_workers(servers: list[Server], hashes: dict[int, int]) -> None:
+    workers = {pid for server in servers for pid in server.worker_pids()}
+    assert set(hashes) <= workers, "a hash computed outside the servers' workers"
+
+
 @pytest.mark.parametrize("known", [True, False], ids=["known-card", "unknown-card"])
 def test_parallel_wrong_pins_on_two_servers_lock_exactly(
-    start_servers, argon2_pins, hash_count_file, known
+    start_servers, argon2_pins, hash_count_dir, known
 ):
     card_number = MemberFactory().card_number if known else "7" * 16
     servers = start_servers(ip_throttle="1000/15m")
@@ -114,13 +132,21 @@ def test_parallel_wrong_pins_on_two_servers_lock_exactly(
     }
     key = lockout.credential_key(method=LoginMethod.CARD, identifier=card_number)
     assert lockout.failures(key=key) == THRESHOLD
-    # Zero would only mean that the servers never reached the counting hasher.
-    assert 0 < hashes_counted(hash_count_file) <= THRESHOLD
-    assert LoginAttempt.objects.count() == PARALLEL  # every attempt recorded, none lost
+    # Each attempt that got one of the `threshold` places costs one hash (a dummy one for
+    # an unknown card); the locked ones none.
+    hashes = hashes_by_process(hash_count_dir)
+    assert sum(hashes.values()) == THRESHOLD
+    _assert_hashed_by_workers(servers, hashes)
+    _assert_served_by_several_processes(servers, answers)
+    # Every attempt recorded, none lost.
+    assert Counter(LoginAttempt.objects.values_list("result", flat=True)) == {
+        LoginResult.INVALID_CREDENTIALS: THRESHOLD - 1,
+        LoginResult.LOCKED: PARALLEL - THRESHOLD + 1,
+    }
 
 
 def test_locked_card_refuses_the_right_pin_on_every_server(
-    start_servers, argon2_pins, hash_count_file
+    start_servers, argon2_pins, hash_count_dir
 ):
     card_number = MemberFactory().card_number
     lockout.lock_credential(method=LoginMethod.CARD, identifier=card_number)
@@ -136,17 +162,34 @@ def test_locked_card_refuses_the_right_pin_on_every_server(
     ]
 
     assert [(answer.status, answer.error_code) for answer in answers] == [(200, "locked")] * 2
-    assert hashes_counted(hash_count_file) == 0
+    assert hashes_by_process(hash_count_dir) == {}
 
 
-def test_parallel_failures_from_one_address_on_two_servers_throttle_exactly(start_servers):
-    servers = start_servers(ip_throttle="6/15m")
-    cards = [f"{5_000_000_000 + n}" for n in range(PARALLEL)]
+def test_parallel_failures_from_one_address_on_two_servers_throttle_exactly(
+    start_servers, hash_count_dir
+):
+    servers = start_servers(ip_throttle=f"{IP_THROTTLE}/15m")
+    cards = [f"{5_000_000_000 + n}" for n in range(PARALLEL)]  # unknown, one attempt each
 
     answers = _fire(servers, [{"card_number": card, "pin": WRONG_PIN} for card in cards])
 
     assert Counter((answer.status, answer.error_code) for answer in answers) == {
-        (200, "invalid_credentials"): 6,
-        (429, "throttled"): PARALLEL - 6,
+        (200, "invalid_credentials"): IP_THROTTLE,
+        (429, "throttled"): PARALLEL - IP_THROTTLE,
     }
-    assert lockout.failures(key=lockout.address_key("127.0.0.1")) == 6
+    assert lockout.failures(key=lockout.address_key("127.0.0.1")) == IP_THROTTLE
+    # Only the attempts that got a place under the throttle reached a card's counter and
+    # its (dummy) hash; the throttled ones cost nothing.
+    card_failures = [
+        lockout.failures(key=lockout.credential_key(method=LoginMethod.CARD, identifier=card))
+        for card in cards
+    ]
+    assert sorted(card_failures) == [0] * (PARALLEL - IP_THROTTLE) + [1] * IP_THROTTLE
+    hashes = hashes_by_process(hash_count_dir)
+    assert sum(hashes.values()) == IP_THROTTLE
+    _assert_hashed_by_workers(servers, hashes)
+    _assert_served_by_several_processes(servers, answers)
+    assert Counter(LoginAttempt.objects.values_list("result", flat=True)) == {
+        LoginResult.INVALID_CREDENTIALS: IP_THROTTLE,
+        LoginResult.THROTTLED: PARALLEL - IP_THROTTLE,
+    }
