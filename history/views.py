@@ -2,6 +2,7 @@ import csv
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -272,8 +273,8 @@ def history_list(request):
     paginator = Paginator(history.shown.newest_first(), HISTORY_PAGE_SIZE)
     paginator.count = figures["count"]  # counted above already; saves a query
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    # Page and CSV links carry the filters, and nothing else that was put in the address.
+    filters = {name: request.GET[name] for name in form.fields if name in request.GET}
     return render(
         request,
         "history/history_list.html",
@@ -282,7 +283,7 @@ def history_list(request):
             "page": page,
             "totals": figures,
             "chart": _chart(member_id=request.user.pk, history=history, figures=figures),
-            "query": query.urlencode(),
+            "query": urlencode(filters),
         },
     )
 

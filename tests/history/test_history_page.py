@@ -461,6 +461,18 @@ def test_csv_link_on_the_page_carries_the_filters(member_client, member):
     assert f'href="{CSV_URL}?kind=repayment"' in html
 
 
+def test_links_carry_the_filters_and_nothing_else_from_the_address(member_client, member):
+    make_entries(member, 45)
+
+    html = member_client.get(
+        HISTORY_URL, {"kind": "borrowing", "member_number": "200000999", "page": "1", "x": "<"}
+    ).content.decode()
+
+    assert f'href="{CSV_URL}?kind=borrowing"' in html
+    assert 'href="?kind=borrowing&amp;page=2"' in html
+    assert "200000999" not in html
+
+
 def test_csv_shows_when_a_saturday_night_transfer_was_requested(
     member_client, member, time_machine
 ):
