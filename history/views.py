@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from history import services, simulator
 from history.accounting import position_on
@@ -177,7 +177,7 @@ def ledger_confirm(request, operation):
     return redirect(f"history:{operation.name}-done", pk=entry.pk)
 
 
-@require_GET
+@require_safe
 @member_required
 @never_cache
 def ledger_done(request, operation, pk):
@@ -251,7 +251,7 @@ def _chart(*, member_id: int, history: HistoryFilter, figures: dict):
     return balance_chart(points)
 
 
-@require_GET
+@require_safe
 @member_required
 @never_cache
 def history_list(request):
@@ -297,7 +297,7 @@ CSV_HEADER = ["取引日時", "受付日時", "種類", "チャネル", "金額"
               "うち元金", "取引後元金残高"]  # fmt: skip
 
 
-@require_GET
+@require_safe
 @member_required
 @never_cache
 def history_csv(request):
@@ -335,7 +335,7 @@ def history_csv(request):
 # --- Interest inquiry and simulator ---------------------------------------------------
 
 
-@require_GET
+@require_safe
 @member_required
 @never_cache
 def interest_inquiry(request):
@@ -357,7 +357,7 @@ def interest_inquiry(request):
     )
 
 
-@require_GET
+@require_safe
 def simulator_view(request):
     """The public repayment simulator (three modes), a GET form."""
     form = SimulatorForm(request.GET if "mode" in request.GET else None)
