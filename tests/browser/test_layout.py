@@ -21,11 +21,21 @@ def visible_controls(page) -> list:
     return [control for control in page.locator(FORM_CONTROLS).all() if control.is_visible()]
 
 
+# A name from a placeholder or title alone does not count as a label: it disappears
+# while typing, or only shows on hover.
+LABELLED = """control => control.tagName === "BUTTON"
+    || (control.labels && control.labels.length > 0)
+    || control.hasAttribute("aria-labelledby")
+    || control.hasAttribute("aria-label")"""
+
+
 def expect_every_control_named(page, timeout: float = 5_000) -> int:
-    """Every visible input, select, textarea and button has a non-empty accessible name."""
+    """Every visible input, select, textarea and button has a non-empty accessible name,
+    from a real label (or ARIA labelling) for every input, select and textarea."""
     controls = visible_controls(page)
     for control in controls:
         expect(control).to_have_accessible_name(HAS_TEXT, timeout=timeout)
+        assert control.evaluate(LABELLED), control.evaluate("control => control.outerHTML")
     return len(controls)
 
 

@@ -175,6 +175,8 @@ def test_new_device_login_sends_an_alert_to_the_demo_mailbox(page, personas, mai
         ("1000－0000－01", "1111", "format_hyphen", "カード番号にハイフン（-）は不要です"),
         ("１００００００００１", "1111", "format_fullwidth", "カード番号は半角数字で入力して"),
         ("1000000001", "１１１１", "format_fullwidth", "暗証番号は半角数字で入力して"),
+        ("1000000001", "11-1", "format_hyphen", "暗証番号にハイフン（-）は不要です"),
+        ("1000000001", "１‐１１", "format_hyphen", "暗証番号にハイフン（-）は不要です"),
     ],
 )
 def test_typed_format_mistakes_are_explained(page, personas, card_number, pin, code, message):
