@@ -190,6 +190,14 @@ class LoanContractInline(admin.StackedInline):
     max_num = 1
     # The balance belongs to the ledger; the status changes through the actions (logged).
     readonly_fields = ["late_damages_rate", "status", "principal_balance"]
+    # Interest accrued so far and the stored due dates follow from these terms: changing
+    # them under a running contract would rewrite its past. Set when the contract is made.
+    terms_fields = ["annual_rate", "due_day", "contracted_on"]
+
+    def get_readonly_fields(self, request, obj=None):
+        has_contract = obj is not None and LoanContract.objects.filter(member=obj).exists()
+        return self.readonly_fields + (self.terms_fields if has_contract else [])
+
     fields = ["credit_limit", "annual_rate", "late_damages_rate", "due_day", "status",
               "principal_balance", "contracted_on"]  # fmt: skip
 

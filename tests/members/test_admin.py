@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -13,7 +14,7 @@ from history.selectors import ledger_state
 from members import lockout
 from members.demo import PERSONAS_BY_KEY, reset_demo_personas
 from members.fake_data import GENERATED_PIN
-from members.models import ContractStatus, LoginAttempt, LoginMethod, Member
+from members.models import ContractStatus, LoanContract, LoginAttempt, LoginMethod, Member
 from portal.models import MailboxMessage, MaintenanceWindow
 from tests.factories import MemberFactory, StaffFactory
 
@@ -247,6 +248,23 @@ def test_the_member_form_shows_no_hash_and_saves_the_profile(staff_client, membe
     member.refresh_from_db()
     assert member.employer == "株式会社テスト物産"
     assert (member.pin, member.password) == before
+
+
+def test_a_running_contracts_terms_cannot_be_changed_in_the_admin(staff_client, member):
+    url = reverse("admin:members_member_change", args=[member.pk])
+    form = page_form_data(staff_client.get(url))
+    assert "contract-0-credit_limit" in form
+    for name in ("annual_rate", "due_day", "contracted_on", "late_damages_rate"):
+        assert f"contract-0-{name}" not in form
+    form.update({"contract-0-credit_limit": "300000", "contract-0-annual_rate": "4.50",
+                 "contract-0-due_day": "5"})  # fmt: skip
+
+    response = staff_client.post(url, form)
+
+    assert response.status_code == 302, error_codes(response)
+    contract = LoanContract.objects.get(member=member)
+    assert contract.credit_limit == 300_000
+    assert (contract.annual_rate, contract.due_day) == (Decimal("17.80"), 25)
 
 
 def page_form_data(response) -> dict:
