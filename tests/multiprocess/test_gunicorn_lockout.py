@@ -8,6 +8,7 @@ computations per process and name the process behind every answer (server_settin
 running on more than one process.
 """
 
+import datetime as dt
 import os
 import threading
 from collections import Counter
@@ -20,6 +21,7 @@ from django.urls import reverse
 
 from members import lockout
 from members.models import LoginAttempt, LoginMethod, LoginResult
+from portal.models import MaintenanceScope, MaintenanceWindow, Recurrence
 from tests.conftest import QUIET_MOMENT
 from tests.factories import DEFAULT_PIN, MemberFactory
 from tests.multiprocess.hashers import HASH_COUNT_DIR, hashes_by_process
@@ -57,7 +59,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
     """
     with ExitStack() as stack:
 
-        def start(*, ip_throttle: str) -> list[Server]:
+        def start(*, ip_throttle: str, fake_now: str = QUIET_MOMENT.isoformat()) -> list[Server]:
             env = {
                 **os.environ,  # CACHE_URL included: Redis in CI, as in production
                 "DJANGO_SETTINGS_MODULE": "tests.multiprocess.server_settings",
@@ -67,7 +69,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
                 "DEBUG": "0",
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "PORTAL_DEMO": "0",
-                "PORTAL_FAKE_NOW": QUIET_MOMENT.isoformat(),  # outside maintenance windows
+                "PORTAL_FAKE_NOW": fake_now,  # by default outside maintenance windows
                 "PORTAL_LOCKOUT_THRESHOLD": str(THRESHOLD),
                 "PORTAL_IP_THROTTLE": ip_throttle,
                 HASH_COUNT_DIR: str(hash_count_dir),
@@ -193,3 +195,22 @@ def test_parallel_failures_from_one_address_on_two_servers_throttle_exactly(
         LoginResult.INVALID_CREDENTIALS: IP_THROTTLE,
         LoginResult.THROTTLED: PARALLEL - IP_THROTTLE,
     }
+
+
+def test_a_server_started_with_fake_now_in_a_window_answers_503(start_servers):
+    """PORTAL_FAKE_NOW from the environment to the maintenance page, as a demo starts it."""
+    # A transactional test starts from empty tables: the migration's windows are gone.
+    MaintenanceWindow.objects.create(
+        scope=MaintenanceScope.MEMBER_PAGES,
+        recurrence=Recurrence.WEEKLY,
+        weekday=0,
+        start_time=dt.time(0, 0),
+        duration_minutes=7 * 60,
+    )
+    servers = start_servers(ip_throttle="50/15m", fake_now="2026-12-07T03:00:00+09:00")
+
+    for server in servers:
+        answer = server.browser().get(reverse("members:login"))
+        assert answer.status == 503
+        assert int(answer.headers["Retry-After"]) > 0
+        assert 'data-maintenance-until="2026-12-07T07:00:00+09:00"' in answer.text
