@@ -22,7 +22,9 @@ _KEY_SALT = "members.lockout"
 
 
 def _counter_key(name: str) -> str:
-    return salted_hmac(_KEY_SALT, name, algorithm="sha256").hexdigest()
+    return salted_hmac(
+        _KEY_SALT, name, secret=settings.PORTAL_LOCKOUT_KEY, algorithm="sha256"
+    ).hexdigest()
 
 
 def credential_key(*, method: str, identifier: str) -> str:

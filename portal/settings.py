@@ -15,6 +15,10 @@ DEBUG = env.bool("DEBUG", default=False)
 # The insecure default only exists so `make demo` and the tests run without set-up;
 # production must set SECRET_KEY (`manage.py check --deploy` says so).
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-demo-only-do-not-use-in-production")
+# The key of the lockout and throttle counters (they are keyed hashes of identifiers).
+# Separate from SECRET_KEY so that rotating SECRET_KEY does not orphan every counter, and
+# with them every lock that only staff may lift (SPEC §4). Defaults to SECRET_KEY.
+PORTAL_LOCKOUT_KEY = env("PORTAL_LOCKOUT_KEY", default=SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -406,6 +406,15 @@ def test_staff_web_id_unlock_lets_the_right_password_in(client, member):
     assert post_web_id(client, member.web_id, DEFAULT_PASSWORD).status_code == 302
 
 
+def test_rotating_the_secret_key_keeps_every_lock(client, member, settings):
+    """Counter keys use PORTAL_LOCKOUT_KEY: a SECRET_KEY rotation must not unlock cards."""
+    lockout.lock_credential(method=LoginMethod.CARD, identifier=member.card_number)
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = []
+
+    assert error_codes(post_card(client, member.card_number, DEFAULT_PIN)) == ["locked"]
+
+
 def test_a_success_between_two_steps_of_another_reservation_does_not_lock(monkeypatch):
     """A success resets the counter while a parallel attempt is between creating the row
     and taking its place: that attempt must still get a place, not a false `locked`."""

@@ -66,6 +66,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
                 "DATABASE_URL": database_url(connection.settings_dict),
                 # Counter keys are keyed hashes: the test computes them with the same key.
                 "SECRET_KEY": settings.SECRET_KEY,
+                "PORTAL_LOCKOUT_KEY": settings.PORTAL_LOCKOUT_KEY,
                 "DEBUG": "0",
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "PORTAL_DEMO": "0",
