@@ -131,8 +131,12 @@ def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPositio
         settled_through=changes[0].on if changes else None,
         days=interest.days_owed(changes=changes, through=on),
         next_due_date=state.next_due_date,
+        # Capped at what the cycle began owing: what is owed now plus what was paid toward
+        # it. Capping at today's payoff would count those payments twice (a balance under
+        # one minimum, partly paid, would show nothing left to pay while still owing).
+        # Late damages come on top of the minimum, so they are not part of the cap.
         minimum_payment=schedule.minimum_payment(
-            base_balance=base, payoff=state.principal + interest_total + damages_total
+            base_balance=base, payoff=state.principal + interest_total + state.paid_toward_due
         ),
         paid_toward_due=state.paid_toward_due,
         overdue_since=overdue_since,
@@ -180,19 +184,17 @@ def after_repayment(
     member who missed several due dates owes each one's minimum. What is paid beyond the
     minimum of a cycle not yet due does not pay the next cycle ahead.
     """
-    next_due_date, paid = state.next_due_date, state.paid_toward_due
-    minimum = position.minimum_payment
     if repayment.pays_off:
         next_due_date, paid = None, 0
     else:
         # Late damages are extra: only interest and principal count toward the minimum.
-        paid += repayment.interest_paid + repayment.principal_paid
-        while next_due_date and minimum and paid >= minimum:
-            paid -= minimum
-            next_due_date = schedule.due_date_after(day=next_due_date, due_day=terms.due_day)
-            if next_due_date > on:
-                paid = 0
-                break
+        next_due_date, paid = _count_toward_due(
+            next_due_date=state.next_due_date,
+            paid=state.paid_toward_due + repayment.interest_paid + repayment.principal_paid,
+            minimum=position.minimum_payment,
+            terms=terms,
+            on=on,
+        )
     return replace(
         state,
         changes=(BalanceChange(on, repayment.principal_after),),
@@ -201,6 +203,19 @@ def after_repayment(
         next_due_date=next_due_date,
         paid_toward_due=paid,
     )
+
+
+def _count_toward_due(
+    *, next_due_date: dt.date | None, paid: int, minimum: int, terms: Terms, on: dt.date
+) -> tuple[dt.date | None, int]:
+    """Return the due date and what stays paid toward it once `paid` counts: each full
+    minimum moves the due date one cycle on, until it lies after `on`."""
+    while next_due_date and minimum and paid >= minimum:
+        paid -= minimum
+        next_due_date = schedule.due_date_after(day=next_due_date, due_day=terms.due_day)
+        if next_due_date > on:
+            return next_due_date, 0
+    return next_due_date, paid
 
 
 def after_borrowing(
@@ -214,11 +229,21 @@ def after_borrowing(
     free_periods = state.free_periods
     if first_time_free and not state.has_borrowed:
         free_periods = (*free_periods, first_time_free_period(on))
-    next_due_date, paid = state.next_due_date, state.paid_toward_due
+    new_balance = state.principal + amount
     if state.principal == 0:
         next_due_date = schedule.first_due_date(borrowed_on=on, due_day=terms.due_day)
         paid = 0
-    new_balance = state.principal + amount
+    else:
+        # The minimum follows the balance after the borrowing; what was paid in this cycle
+        # may already cover the new one. (It owes at least the borrowing, so the minimum's
+        # cap at what is owed cannot bind here.)
+        next_due_date, paid = _count_toward_due(
+            next_due_date=state.next_due_date,
+            paid=state.paid_toward_due,
+            minimum=schedule.minimum_payment(base_balance=new_balance, payoff=new_balance),
+            terms=terms,
+            on=on,
+        )
     return replace(
         state,
         changes=(*state.changes, BalanceChange(on, new_balance)),

@@ -396,9 +396,9 @@ def test_the_missed_minimums_never_exceed_what_is_owed():
 
 
 def test_paying_the_overdue_amount_of_a_small_balance_brings_the_member_up_to_date():
-    """A minimum capped at a small payoff, partly paid before: what is left of it, not the
-    principal and interest less what was paid, is the overdue amount (a case hypothesis
-    found)."""
+    """A small balance, partly paid before its due date: the cycle's minimum is what the
+    cycle began owing at most (1,000 yen here), not today's smaller payoff, so what was
+    paid counts once (a case hypothesis found)."""
     terms = Terms(annual_rate=Decimal("4.5"), late_damages_rate=Decimal("20.0"), due_day=15)
     state = borrowed(1_000, on=D(2026, 1, 1), terms=terms)  # due 02-16 (02-15 is a Sunday)
     state = repaid(state, 10, D(2026, 1, 1), terms=terms)
@@ -407,14 +407,47 @@ def test_paying_the_overdue_amount_of_a_small_balance_brings_the_member_up_to_da
     position = position_on(state=state, terms=terms, on=D(2026, 2, 19))
     assert (position.principal, position.minimum_payment, position.paid_toward_due) == (
         625,
-        628,
+        1_000,
         377,
     )
-    assert position.overdue_amount == 628 - 377 + position.late_damages
+    assert position.overdue_amount == 1_000 - 377 + position.late_damages
 
     state = repaid(state, position.overdue_amount, D(2026, 2, 19), terms=terms)
 
     assert position_on(state=state, terms=terms, on=D(2026, 2, 19)).overdue_since is None
+
+
+def test_a_small_balance_partly_paid_early_still_shows_the_rest_of_its_minimum():
+    """Under one minimum, a part paid before the due date leaves the rest to pay by it;
+    the page must not say 0 while the member would fall overdue."""
+    terms = Terms(annual_rate=Decimal("15.0"), late_damages_rate=Decimal("20.0"), due_day=25)
+    state = borrowed(800, on=D(2026, 12, 1), terms=terms)  # due 2026-12-25
+    state = repaid(state, 500, D(2026, 12, 10), terms=terms)
+
+    position = position_on(state=state, terms=terms, on=D(2026, 12, 11))
+
+    assert position.overdue_since is None
+    assert position.remaining_due == position.principal + position.interest > 0
+    state = repaid(state, position.remaining_due, D(2026, 12, 11), terms=terms)
+    assert position_on(state=state, terms=terms, on=D(2026, 12, 26)).overdue_since is None
+
+
+def test_a_borrowing_that_lowers_the_minimum_counts_what_was_paid_toward_it():
+    """Paid 2,240 toward a 3,000 minimum; a borrowing leaves 54,760 owed, whose minimum is
+    2,000: the cycle's minimum is met and the due date moves on (a case hypothesis found)."""
+    terms = Terms(annual_rate=Decimal("4.5"), late_damages_rate=Decimal("20.0"), due_day=5)
+    state = borrowed(56_000, on=D(2026, 1, 1), terms=terms)
+    first_due = state.next_due_date
+    state = repaid(state, 2_240, D(2026, 1, 1), terms=terms)
+    assert position_on(state=state, terms=terms, on=D(2026, 1, 1)).remaining_due == 760
+
+    state = borrowed(1_000, on=D(2026, 1, 1), state=state, terms=terms)
+
+    position = position_on(state=state, terms=terms, on=D(2026, 1, 1))
+    assert position.minimum_payment == 2_000
+    assert state.next_due_date > first_due
+    assert position.paid_toward_due == 0
+    assert position.remaining_due == 2_000
 
 
 def test_overdue_days_after_a_partial_repayment_keep_bearing_late_damages():

@@ -207,6 +207,9 @@ def test_ledger_agrees_with_a_naive_account(
         missed = naive_due_dates_missed(state.next_due_date, due_day, day) if naive.principal else 0
         assert position.due_dates_missed == missed
         assert (position.overdue_since is not None) == (missed > 0)
+        if position.next_due_date is not None and position.principal + position.interest:
+            # Something is always left to pay by (or since) the due date until it moves.
+            assert position.remaining_due > 0
         if kind == "borrow":
             from_zero = state.principal == 0
             state = after_borrowing(
