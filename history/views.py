@@ -245,7 +245,13 @@ def _chart(*, member_id: int, history: HistoryFilter, figures: dict):
     end = max(clock.now(), figures["last_change"])
     if history.end is not None:
         end = min(end, history.end - dt.timedelta(microseconds=1))  # date_to's last instant
-    points = balance_over_time(member_id=member_id, start=start, end=end, steps=CHART_STEPS)
+    points = balance_over_time(
+        member_id=member_id,
+        start=start,
+        end=end,
+        steps=CHART_STEPS,
+        changes_in_period=figures["changes"],
+    )
     if len({balance for _moment, balance in points}) < 2:
         return balance_chart([])  # a flat line says nothing the figures do not
     return balance_chart(points)

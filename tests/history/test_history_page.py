@@ -361,6 +361,22 @@ def test_chart_covers_the_filtered_period_from_the_balance_carried_into_it(membe
     assert points == [(start, carried), *in_march, (end, in_march[-1][1])]
 
 
+@pytest.mark.parametrize(("date_from", "date_to"), [(None, None), ((2026, 3, 1), (2026, 4, 1))])
+def test_a_period_of_few_changes_reads_them_all_with_the_same_points(member, date_from, date_to):
+    """The cheap path (every change of a short period) draws what the stretches would."""
+    entries = make_entries(member, 90)  # one a day from 2026-01-05 to 2026-04-04
+    start = dt.datetime(*date_from, tzinfo=TOKYO) if date_from else entries[0].occurred_at
+    end = dt.datetime(*date_to, tzinfo=TOKYO) if date_to else entries[-1].occurred_at
+    in_period = sum(start <= e.occurred_at <= end for e in entries)
+    by_stretch = balance_over_time(member_id=member.pk, start=start, end=end, steps=CHART_STEPS)
+
+    every_change = balance_over_time(
+        member_id=member.pk, start=start, end=end, steps=CHART_STEPS, changes_in_period=in_period
+    )
+
+    assert every_change == by_stretch
+
+
 def test_chart_of_a_period_starts_at_zero_before_the_first_borrowing(member_client, member):
     make_entries(member, 10)  # from 2026-01-05
 
