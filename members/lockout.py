@@ -53,7 +53,12 @@ def reserve(*, key: str, limit: int, window: dt.timedelta | None = None) -> int 
     )
     counter = AttemptCounter.objects.filter(key=key)
     if window is None:
-        updated = counter.filter(failures__lt=limit).update(failures=F("failures") + 1)
+        # In an UPDATE, `failures` on the right is the value before it: the place that
+        # reaches the limit locks the counter in the same step.
+        updated = counter.filter(failures__lt=limit, locked=False).update(
+            failures=F("failures") + 1,
+            locked=Case(When(failures__gte=limit - 1, then=Value(True)), default=Value(False)),
+        )
     else:
         expired = Q(window_started_at__lte=now - window)
         updated = counter.filter(Q(failures__lt=limit) | expired).update(
@@ -77,7 +82,7 @@ def reset(*, key: str) -> None:
     The row is zeroed, not deleted: a parallel `reserve` that found it must still find
     it, or it would take the missing row for a full counter and answer `locked`.
     """
-    AttemptCounter.objects.filter(key=key).update(failures=0)
+    AttemptCounter.objects.filter(key=key).update(failures=0, locked=False)
 
 
 def failures(*, key: str) -> int:
@@ -94,8 +99,14 @@ def reserve_credential(*, method: str, identifier: str) -> int | None:
     )
 
 
+def _locked() -> Q:
+    """Locked: by the failure that reached the threshold, or past a threshold lowered since."""
+    return Q(locked=True) | Q(failures__gte=lockout_threshold())
+
+
 def is_locked(*, method: str, identifier: str) -> bool:
-    return failures(key=credential_key(method=method, identifier=identifier)) >= lockout_threshold()
+    key = credential_key(method=method, identifier=identifier)
+    return AttemptCounter.objects.filter(_locked(), key=key).exists()
 
 
 def locked_credentials(credentials: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -106,7 +117,7 @@ def locked_credentials(credentials: Iterable[tuple[str, str]]) -> set[tuple[str,
     }
     if not keys:
         return set()
-    locked = AttemptCounter.objects.filter(key__in=keys, failures__gte=lockout_threshold())
+    locked = AttemptCounter.objects.filter(_locked(), key__in=keys)
     return {keys[key] for key in locked.values_list("key", flat=True)}
 
 
@@ -114,7 +125,12 @@ def lock_credential(*, method: str, identifier: str) -> None:
     """Lock a credential as if it had reached the threshold (demo personas, tests)."""
     key = credential_key(method=method, identifier=identifier)
     AttemptCounter.objects.update_or_create(
-        key=key, defaults={"failures": lockout_threshold(), "window_started_at": clock.now()}
+        key=key,
+        defaults={
+            "failures": lockout_threshold(),
+            "locked": True,
+            "window_started_at": clock.now(),
+        },
     )
 
 

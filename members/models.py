@@ -412,6 +412,9 @@ class AttemptCounter(models.Model):
     key = models.CharField(max_length=64, primary_key=True)
     failures = models.PositiveIntegerField(default=0)
     window_started_at = models.DateTimeField(default=clock.now)
+    # Set by the failure that reaches the threshold, cleared only by a reset (staff, or
+    # recovery): raising PORTAL_LOCKOUT_THRESHOLD later must not unlock a card.
+    locked = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("失敗回数カウンタ")

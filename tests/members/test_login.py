@@ -406,6 +406,24 @@ def test_staff_web_id_unlock_lets_the_right_password_in(client, member):
     assert post_web_id(client, member.web_id, DEFAULT_PASSWORD).status_code == 302
 
 
+def test_raising_the_threshold_keeps_a_locked_card_locked(client, member, settings):
+    for _ in range(5):
+        post_card(client, member.card_number, "9999")
+    settings.PORTAL_LOCKOUT_THRESHOLD = 10
+
+    assert lockout.is_locked(method=LoginMethod.CARD, identifier=member.card_number)
+    assert error_codes(post_card(client, member.card_number, DEFAULT_PIN)) == ["locked"]
+
+
+def test_lowering_the_threshold_locks_a_card_past_it(client, member, settings):
+    for _ in range(3):
+        post_card(client, member.card_number, "9999")
+    settings.PORTAL_LOCKOUT_THRESHOLD = 3
+
+    assert lockout.is_locked(method=LoginMethod.CARD, identifier=member.card_number)
+    assert error_codes(post_card(client, member.card_number, DEFAULT_PIN)) == ["locked"]
+
+
 def test_rotating_the_secret_key_keeps_every_lock(client, member, settings):
     """Counter keys use PORTAL_LOCKOUT_KEY: a SECRET_KEY rotation must not unlock cards."""
     lockout.lock_credential(method=LoginMethod.CARD, identifier=member.card_number)
