@@ -15,6 +15,10 @@ HISTORY_EARLIEST = dt.date(2000, 1, 1)
 HISTORY_DAYS_AHEAD = 366
 
 
+def _latest_history_day() -> dt.date:
+    return clock.today() + dt.timedelta(days=HISTORY_DAYS_AHEAD)
+
+
 class AmountField(forms.CharField):
     """A yen amount typed by a person: full-width digits, commas and 円 are forgiven."""
 
@@ -92,7 +96,7 @@ class HistoryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        latest = clock.today() + dt.timedelta(days=HISTORY_DAYS_AHEAD)
+        latest = _latest_history_day()
         for name in ("date_from", "date_to"):
             self.fields[name].widget.attrs.update(
                 min=HISTORY_EARLIEST.isoformat(), max=latest.isoformat()
@@ -100,7 +104,7 @@ class HistoryFilterForm(forms.Form):
 
     def _clean_date(self, name: str) -> dt.date | None:
         day = self.cleaned_data[name]
-        latest = clock.today() + dt.timedelta(days=HISTORY_DAYS_AHEAD)
+        latest = _latest_history_day()
         if day is not None and not HISTORY_EARLIEST <= day <= latest:
             raise ValidationError(
                 _("%(earliest)s から %(latest)s までの日付を指定してください。"),
