@@ -183,3 +183,30 @@ class MailPreference(models.Model):
 
     def __str__(self):
         return f"{self.member}"
+
+
+class Confirmation(models.Model):
+    """An operation a member was shown on a confirmation page, carried out at most once.
+
+    The page's token names it (only its hash is stored). Carrying it out books the entry
+    and records the entry here in one transaction, under this row's lock, so however
+    often and however concurrently the page is submitted, one entry is booked; every later
+    submission finds that entry (history.confirmations).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="confirmations")
+    operation = models.CharField(_("操作"), max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    amount = models.PositiveIntegerField(_("金額"))
+    created_at = models.DateTimeField(_("作成日時"), default=clock.now)
+    result_id = models.PositiveBigIntegerField(
+        _("記帳した取引"), null=True, blank=True, help_text=_("実行済みなら、記帳した取引の番号")
+    )
+
+    class Meta:
+        verbose_name = _("確認待ちの操作")
+        verbose_name_plural = _("確認待ちの操作")
+        indexes = [models.Index(fields=["member", "created_at"], name="confirmation_member_age")]
+
+    def __str__(self):
+        return f"{self.member} {self.operation} {self.amount:,}円"

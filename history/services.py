@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from history import accounting
+from history.confirmations import Refusal
 from history.models import (
     Channel,
     DueStatus,
@@ -27,13 +28,8 @@ SATURDAY_NIGHT_CUTOFF = dt.time(23, 30)
 NEXT_MORNING_PAYOUT = dt.time(9, 0)
 
 
-class LedgerRefusal(Exception):
+class LedgerRefusal(Refusal):
     """A borrowing or repayment that the rules do not allow; `code` says which rule."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def transfer_payout_time(requested_at: dt.datetime) -> dt.datetime:

@@ -1,6 +1,5 @@
 import csv
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from history import services, simulator
+from history import confirmations, services, simulator
 from history.accounting import position_on
 from history.charts import balance_chart
 from history.forms import (
@@ -82,7 +81,6 @@ OPERATIONS = {
         MaintenanceScope.INTERNET_REPAYMENT,
     ),
 }  # fmt: skip
-CONFIRM_SESSION_KEY = "history_confirmation"
 
 
 def _operation_context(request, operation: Operation) -> dict:
@@ -135,16 +133,12 @@ def ledger_form(request, operation):
         request.POST if request.method == "POST" else None, maximum=context["maximum"]
     )
     if request.method == "POST" and form.is_valid() and _allowed(request, operation, form, context):
-        nonce = secrets.token_urlsafe(16)
-        request.session[CONFIRM_SESSION_KEY] = {
-            "operation": operation.name,
-            "amount": form.cleaned_data["amount"],
-            "nonce": nonce,
-        }
+        amount = form.cleaned_data["amount"]
+        nonce = confirmations.issue(member=request.user, operation=operation.name, amount=amount)
         return render(
             request,
             "history/confirm.html",
-            {**context, "amount": form.cleaned_data["amount"], "nonce": nonce},
+            {**context, "amount": amount, "nonce": nonce},
         )
     return render(request, "history/ledger_form.html", {**context, "form": form})
 
@@ -153,28 +147,29 @@ def ledger_form(request, operation):
 @member_required
 @never_cache
 def ledger_confirm(request, operation):
-    """Step 2: carry out what was confirmed, once (a reload or double click does nothing)."""
+    """Step 2: carry out what was confirmed, once: a reload, a double click or a parallel
+    submission of the same confirmation shows the entry booked by the first."""
     operation = OPERATIONS[operation]
     if (until := operation.closed_until()) is not None:
         return maintenance_response(request, until=until, scope=operation.maintenance_scope)
-    pending = request.session.pop(CONFIRM_SESSION_KEY, None)
-    if (
-        not pending
-        or pending["operation"] != operation.name
-        or not secrets.compare_digest(pending["nonce"], request.POST.get("nonce", ""))
-    ):
-        return redirect(f"history:{operation.name}")
-    context = _operation_context(request, operation)
-    form = operation.form_class({"amount": str(pending["amount"])}, maximum=context["maximum"])
-    form.is_valid()
     try:
-        entry = operation.perform(
-            member=request.user, amount=pending["amount"], channel=operation.channel
+        entry_pk = confirmations.carry_out(
+            member=request.user,
+            operation=operation.name,
+            token=request.POST.get("nonce", ""),
+            book=lambda amount: operation.perform(
+                member=request.user, amount=amount, channel=operation.channel
+            ),
         )
+    except confirmations.NotPending:
+        return redirect(f"history:{operation.name}")
     except services.LedgerRefusal as refusal:
+        context = _operation_context(request, operation)
+        form = operation.form_class({"amount": str(refusal.amount)}, maximum=context["maximum"])
+        form.is_valid()
         form.add_error(None, _refusal_error(refusal))
         return render(request, "history/ledger_form.html", {**context, "form": form})
-    return redirect(f"history:{operation.name}-done", pk=entry.pk)
+    return redirect(f"history:{operation.name}-done", pk=entry_pk)
 
 
 @require_safe

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
-from history import services
+from history import confirmations, services
 from history.models import Kind, LedgerEntry
 from history.selectors import loan_position
 from members.models import ContractStatus, StatementDelivery, TransferAccount
@@ -127,10 +128,57 @@ def test_a_repeated_confirmation_writes_nothing_more(member_client, borrower):
     first = member_client.post(BORROW_CONFIRM_URL, {"nonce": nonce})
     again = member_client.post(BORROW_CONFIRM_URL, {"nonce": nonce})  # double click or reload
 
-    assert first.status_code == 302
-    assert again.status_code == 302
-    assert again.url == BORROW_URL
+    (entry,) = LedgerEntry.objects.filter(member=borrower)
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url == reverse("history:borrow-done", args=[entry.pk])
     assert ledger(borrower) == [(Kind.BORROWING, 30_000, 30_000)]
+
+
+def test_a_confirmation_opened_in_two_tabs_books_each_once(member_client, borrower):
+    first = nonce_of(member_client.post(BORROW_URL, {"amount": "30000"}))
+    second = nonce_of(member_client.post(BORROW_URL, {"amount": "20000"}))
+
+    for nonce in (second, first, second, first):
+        member_client.post(BORROW_CONFIRM_URL, {"nonce": nonce})
+
+    assert sorted(ledger(borrower)) == [(Kind.BORROWING, 20_000, 20_000),
+                                        (Kind.BORROWING, 30_000, 50_000)]  # fmt: skip
+
+
+def test_a_confirmation_left_open_too_long_books_nothing(member_client, borrower, time_machine):
+    time_machine.move_to(clock.now(), tick=False)
+    nonce = nonce_of(member_client.post(BORROW_URL, {"amount": "30000"}))
+    time_machine.shift(confirmations.PENDING_LIFETIME + dt.timedelta(seconds=1))
+
+    response = log_in(Client(), borrower).post(BORROW_CONFIRM_URL, {"nonce": nonce})
+
+    assert response.url == BORROW_URL
+    assert ledger(borrower) == []
+
+
+def test_another_members_confirmation_books_nothing(client, borrower, member_client):
+    other = MemberFactory()
+    nonce = confirmations.issue(member=other, operation="borrow", amount=30_000)
+
+    response = member_client.post(BORROW_CONFIRM_URL, {"nonce": nonce})
+
+    assert response.url == BORROW_URL
+    assert LedgerEntry.objects.count() == 0
+
+
+def test_a_refused_confirmation_is_forgotten(member_client, borrower):
+    nonce = nonce_of(member_client.post(BORROW_URL, {"amount": "30000"}))
+    borrower.contract.status = ContractStatus.SUSPENDED
+    borrower.contract.save()
+
+    refused = member_client.post(BORROW_CONFIRM_URL, {"nonce": nonce})
+    borrower.contract.status = ContractStatus.ACTIVE
+    borrower.contract.save()
+    later = member_client.post(BORROW_CONFIRM_URL, {"nonce": nonce})
+
+    assert error_codes(refused) == ["contract_suspended"]
+    assert later.url == BORROW_URL
+    assert ledger(borrower) == []
 
 
 def test_confirmation_needs_the_nonce_it_was_shown(member_client, borrower):
@@ -406,10 +454,11 @@ def test_a_repeated_repayment_confirmation_writes_nothing_more(client, debtor):
     confirmation = client.post(REPAY_URL, {"amount": "5000"})
     nonce = nonce_of(confirmation)
 
-    client.post(REPAY_CONFIRM_URL, {"nonce": nonce})
-    client.post(REPAY_CONFIRM_URL, {"nonce": nonce})
+    first = client.post(REPAY_CONFIRM_URL, {"nonce": nonce})
+    again = client.post(REPAY_CONFIRM_URL, {"nonce": nonce})
 
-    assert LedgerEntry.objects.filter(member=debtor, kind=Kind.REPAYMENT).count() == 1
+    (entry,) = LedgerEntry.objects.filter(member=debtor, kind=Kind.REPAYMENT)
+    assert first.url == again.url == reverse("history:repay-done", args=[entry.pk])
 
 
 # --- Maintenance windows (SPEC §3) ---------------------------------------------------

@@ -9,11 +9,9 @@ running on more than one process.
 """
 
 import datetime as dt
-import os
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 
 import pytest
 from django.db import connection
@@ -22,11 +20,11 @@ from django.urls import reverse
 from members import lockout
 from members.models import LoginAttempt, LoginMethod, LoginResult
 from portal.models import MaintenanceScope, MaintenanceWindow, Recurrence
-from tests.conftest import QUIET_MOMENT
 from tests.factories import DEFAULT_PIN, MemberFactory
-from tests.multiprocess.hashers import HASH_COUNT_DIR, hashes_by_process
-from tests.multiprocess.middleware import SERVED_BY_HEADER
-from tests.multiprocess.servers import Response, Server, database_url, gunicorn_servers
+from tests.multiprocess.conftest import THRESHOLD
+from tests.multiprocess.hashers import hashes_by_process
+from tests.multiprocess.middleware import assert_served_by_several_processes
+from tests.multiprocess.servers import Response, Server
 
 pytestmark = [
     pytest.mark.postgres,
@@ -37,56 +35,9 @@ pytestmark = [
     ),
 ]
 
-THRESHOLD = 5
 IP_THROTTLE = 6
 PARALLEL = 24
 WRONG_PIN = "9999"
-
-
-@pytest.fixture
-def hash_count_dir(tmp_path):
-    directory = tmp_path / "hashes"
-    directory.mkdir()
-    return directory
-
-
-@pytest.fixture
-def start_servers(transactional_db, settings, hash_count_dir):
-    """Return `start(ip_throttle=...)`, which runs two servers on the test database.
-
-    Depending on `transactional_db` stops the servers before pytest-django empties the
-    database, so no server connection outlives the test.
-    """
-    with ExitStack() as stack:
-
-        def start(*, ip_throttle: str, fake_now: str = QUIET_MOMENT.isoformat()) -> list[Server]:
-            env = {
-                **os.environ,  # CACHE_URL included: Redis in CI, as in production
-                "DJANGO_SETTINGS_MODULE": "tests.multiprocess.server_settings",
-                "DATABASE_URL": database_url(connection.settings_dict),
-                # Counter keys are keyed hashes: the test computes them with the same key.
-                "SECRET_KEY": settings.SECRET_KEY,
-                "PORTAL_LOCKOUT_KEY": settings.PORTAL_LOCKOUT_KEY,
-                "DEBUG": "0",
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "PORTAL_DEMO": "0",
-                "PORTAL_FAKE_NOW": fake_now,  # by default outside maintenance windows
-                "PORTAL_LOCKOUT_THRESHOLD": str(THRESHOLD),
-                "PORTAL_IP_THROTTLE": ip_throttle,
-                HASH_COUNT_DIR: str(hash_count_dir),
-            }
-            ready_path = reverse("members:login")
-            return stack.enter_context(
-                gunicorn_servers(2, env=env, workers=2, threads=2, ready_path=ready_path)
-            )
-
-        yield start
-
-
-@pytest.fixture
-def argon2_pins(settings):
-    """Hash PINs with Argon2 like the servers, which verify them with it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 
 
 def _fire(servers: list[Server], forms: list[dict[str, str]]) -> list[Response]:
@@ -104,14 +55,6 @@ def _fire(servers: list[Server], forms: list[dict[str, str]]) -> list[Response]:
 
     with ThreadPoolExecutor(max_workers=len(forms)) as pool:
         return list(pool.map(one, range(len(forms)), forms))
-
-
-def _assert_served_by_several_processes(servers: list[Server], answers: list[Response]) -> None:
-    """Every server's workers answered part of the race: it ran on more than one process."""
-    processes = {int(answer.headers[SERVED_BY_HEADER]) for answer in answers}
-    for server in servers:
-        assert processes & set(server.worker_pids()), "a server answered none of the race"
-    assert len(processes) >= 2
 
 
 def _assert_hashed_by_workers(servers: list[Server], hashes: dict[int, int]) -> None:
@@ -140,7 +83,7 @@ def test_parallel_wrong_pins_on_two_servers_lock_exactly(
     hashes = hashes_by_process(hash_count_dir)
     assert sum(hashes.values()) == THRESHOLD
     _assert_hashed_by_workers(servers, hashes)
-    _assert_served_by_several_processes(servers, answers)
+    assert_served_by_several_processes(servers, answers)
     # Every attempt recorded, none lost.
     assert Counter(LoginAttempt.objects.values_list("result", flat=True)) == {
         LoginResult.INVALID_CREDENTIALS: THRESHOLD - 1,
@@ -191,7 +134,7 @@ def test_parallel_failures_from_one_address_on_two_servers_throttle_exactly(
     hashes = hashes_by_process(hash_count_dir)
     assert sum(hashes.values()) == IP_THROTTLE
     _assert_hashed_by_workers(servers, hashes)
-    _assert_served_by_several_processes(servers, answers)
+    assert_served_by_several_processes(servers, answers)
     assert Counter(LoginAttempt.objects.values_list("result", flat=True)) == {
         LoginResult.INVALID_CREDENTIALS: IP_THROTTLE,
         LoginResult.THROTTLED: PARALLEL - IP_THROTTLE,

@@ -1,0 +1,94 @@
+"""Confirm once: the amount → confirmation → done step of every operation that books money.
+
+`issue` stores what the confirmation page shows and returns the token the page posts
+back; `carry_out` books it. Carrying out locks the stored confirmation's row, books the
+entry and records it in the same transaction, so N submissions of one confirmation —
+a double click, a reload, a retry, parallel requests on several app processes — book one
+entry, and every submission after the first answers with that entry. Borrowing and
+repayment use it; so will point redemptions, smartphone-ATM operations and the API's
+Idempotency-Key.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+
+from django.db import models, transaction
+
+from history.models import Confirmation
+from members.models import Member
+from portal import clock
+
+# How long a confirmation page may be left open before its button no longer books;
+# longer than the member-page idle timeout, so the session ends first.
+PENDING_LIFETIME = dt.timedelta(minutes=30)
+# How long a carried-out confirmation still answers with its entry (retries, reloads).
+KEPT_FOR = dt.timedelta(days=1)
+
+
+class Refusal(Exception):
+    """The rules do not allow the operation; `code` says which rule (data-error-code)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.amount: int | None = None  # set by carry_out: the amount that was refused
+
+
+class NotPending(Exception):
+    """No confirmation of this operation with this token is waiting for this member."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transaction.atomic
+def issue(*, member: Member, operation: str, amount: int) -> str:
+    """Store a confirmation of `operation` for `amount` yen; return the page's token."""
+    now = clock.now()
+    Confirmation.objects.filter(member=member, created_at__lt=now - KEPT_FOR).delete()
+    token = secrets.token_urlsafe(32)
+    Confirmation.objects.create(
+        member=member, operation=operation, token_hash=_hash(token), amount=amount, created_at=now
+    )
+    return token
+
+
+def carry_out(
+    *, member: Member, operation: str, token: str, book: Callable[[int], models.Model]
+) -> int:
+    """Book a confirmed operation once; return the pk of its entry.
+
+    `book(amount)` writes the entry and returns it. A confirmation carried out before
+    returns the entry it booked, without booking again. Raises NotPending if there is no
+    such confirmation (unknown, someone else's, another operation's, or left too long),
+    and the Refusal that `book` raised (with the confirmed `amount`), after forgetting the
+    confirmation, so that a refused one cannot be carried out later.
+    """
+    refusal = None
+    with transaction.atomic():
+        confirmation = (
+            Confirmation.objects.select_for_update()
+            .filter(member=member, operation=operation, token_hash=_hash(token))
+            .first()
+        )
+        if confirmation is None:
+            raise NotPending
+        if confirmation.result_id is not None:
+            return confirmation.result_id
+        if confirmation.created_at < clock.now() - PENDING_LIFETIME:
+            raise NotPending
+        try:
+            with transaction.atomic():
+                entry = book(confirmation.amount)
+        except Refusal as exc:
+            confirmation.delete()
+            refusal, refusal.amount = exc, confirmation.amount
+        else:
+            confirmation.result_id = entry.pk
+            confirmation.save(update_fields=["result_id"])
+            return entry.pk
+    raise refusal

@@ -1,0 +1,62 @@
+"""Two gunicorn servers on the test database, as app servers behind a load balancer."""
+
+import os
+from contextlib import ExitStack
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from tests.conftest import QUIET_MOMENT
+from tests.multiprocess.hashers import HASH_COUNT_DIR
+from tests.multiprocess.servers import Server, database_url, gunicorn_servers
+
+THRESHOLD = 5
+
+
+@pytest.fixture
+def hash_count_dir(tmp_path):
+    directory = tmp_path / "hashes"
+    directory.mkdir()
+    return directory
+
+
+@pytest.fixture
+def start_servers(transactional_db, settings, hash_count_dir):
+    """Return `start(ip_throttle=...)`, which runs two servers on the test database.
+
+    Depending on `transactional_db` stops the servers before pytest-django empties the
+    database, so no server connection outlives the test.
+    """
+    with ExitStack() as stack:
+
+        def start(
+            *, ip_throttle: str = "1000/15m", fake_now: str = QUIET_MOMENT.isoformat()
+        ) -> list[Server]:
+            env = {
+                **os.environ,  # CACHE_URL included: Redis in CI, as in production
+                "DJANGO_SETTINGS_MODULE": "tests.multiprocess.server_settings",
+                "DATABASE_URL": database_url(connection.settings_dict),
+                # Counter keys are keyed hashes: the test computes them with the same key.
+                "SECRET_KEY": settings.SECRET_KEY,
+                "PORTAL_LOCKOUT_KEY": settings.PORTAL_LOCKOUT_KEY,
+                "DEBUG": "0",
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "PORTAL_DEMO": "0",
+                "PORTAL_FAKE_NOW": fake_now,  # by default outside maintenance windows
+                "PORTAL_LOCKOUT_THRESHOLD": str(THRESHOLD),
+                "PORTAL_IP_THROTTLE": ip_throttle,
+                HASH_COUNT_DIR: str(hash_count_dir),
+            }
+            ready_path = reverse("members:login")
+            return stack.enter_context(
+                gunicorn_servers(2, env=env, workers=2, threads=2, ready_path=ready_path)
+            )
+
+        yield start
+
+
+@pytest.fixture
+def argon2_pins(settings):
+    """Hash PINs with Argon2 like the servers, which verify them with it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]

@@ -1,0 +1,92 @@
+"""Money moves exactly once across app processes (SPEC §12 "Exactly once").
+
+One member confirms a borrowing or a repayment once, and the confirmation is then posted
+many times at the same moment — the same session, the same token — to two gunicorn
+servers with two workers each, as a double-clicking browser behind a load balancer or a
+retrying client would. Exactly one entry is booked, and every answer shows it.
+"""
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from history import services
+from history.models import Confirmation, Kind, LedgerEntry
+from tests.factories import DEFAULT_PIN, MemberFactory, TransferAccountFactory
+from tests.multiprocess.middleware import assert_served_by_several_processes
+from tests.multiprocess.servers import Browser, Response, Server
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="gunicorn servers need a database they can share: PostgreSQL (CI's second pass)",
+    ),
+]
+
+PARALLEL = 12
+
+
+def _logged_in(server: Server, member) -> Browser:
+    browser = server.browser()
+    answer = browser.submit(
+        reverse("members:login"),
+        reverse("members:login-card"),
+        {"card_number": member.card_number, "pin": DEFAULT_PIN},
+    )
+    assert answer.status == 302, answer.text
+    return browser
+
+
+def _confirmation_token(browser: Browser, operation: str, amount: int) -> str:
+    page = reverse(f"history:{operation}")
+    answer = browser.submit(page, page, {"amount": str(amount)})
+    (token,) = re.findall(r'name="nonce" value="([^"]+)"', answer.text)
+    return token
+
+
+def _fire(servers: list[Server], browser: Browser, operation: str) -> list[Response]:
+    """Post the one confirmation PARALLEL times at once, spread over the servers."""
+    token = _confirmation_token(browser, operation, 10_000)
+    csrf = browser.get(reverse(f"history:{operation}")).csrf_token
+    form = {"nonce": token, "csrfmiddlewaretoken": csrf}
+    barrier = threading.Barrier(PARALLEL)
+
+    def one(index: int) -> Response:
+        clone = servers[index % len(servers)].browser()
+        clone.cookies = dict(browser.cookies)  # the same session, from another connection
+        barrier.wait(timeout=60)
+        return clone.post(reverse(f"history:{operation}-confirm"), form)
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        return list(pool.map(one, range(PARALLEL)))
+
+
+@pytest.mark.parametrize(
+    ("operation", "kind"), [("borrow", Kind.BORROWING), ("repay", Kind.REPAYMENT)]
+)
+def test_parallel_confirmations_on_two_servers_book_one_entry(
+    start_servers, argon2_pins, operation, kind
+):
+    member = MemberFactory()
+    TransferAccountFactory(member=member)
+    if operation == "repay":
+        services.borrow(member=member, amount=50_000)
+    servers = start_servers()
+    browser = _logged_in(servers[0], member)
+
+    answers = _fire(servers, browser, operation)
+
+    (entry,) = LedgerEntry.objects.filter(member=member, kind=kind)
+    done = reverse(f"history:{operation}-done", args=[entry.pk])
+    assert [(answer.status, answer.headers["Location"]) for answer in answers] == [
+        (302, done)
+    ] * PARALLEL
+    assert entry.amount == 10_000
+    assert Confirmation.objects.get(member=member).result_id == entry.pk
+    assert_served_by_several_processes(servers, answers)
