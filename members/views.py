@@ -1,4 +1,5 @@
 import secrets
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,6 +34,7 @@ from members.forms import (
 )
 from members.models import LoginResult, Member, TransferAccount
 from members.tokens import email_verification_token, password_recovery_token
+from portal.after_response import after_response
 
 LOGIN_ERROR_MESSAGES = {
     LoginResult.INVALID_CREDENTIALS: gettext_lazy(
@@ -401,12 +403,13 @@ def _throttled_response(request, template, form):
 
 
 def _recovery(request, *, form_class, template, what, send):
-    """Both recovery pages: the same answer whether or not the data matched."""
+    """Both recovery pages: the same answer, after the same work, whether or not the data
+    matched. The look-up and the mail happen after the answer has gone out."""
     form = form_class(_posted(request))
     if request.method == "POST" and form.is_valid():
         if _recovery_throttled(request):
             return _throttled_response(request, template, form)
-        send(form.cleaned_data)
+        after_response(request, partial(send, form.cleaned_data))
         return render(request, "members/account/recovery_sent.html", {"what": what})
     return render(request, template, {"form": form})
 

@@ -1,10 +1,13 @@
 """Forgot Web-ID and forgot password (SPEC §4 lockout, §5; issue #4 item 4)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members import lockout
@@ -373,3 +376,43 @@ def test_the_per_member_cap_counts_each_recovery_on_its_own(member, mailbox):
 
     assert len(mail.outbox) == limit + 1
     assert "Yamada2026" in mail.outbox[-1].body
+
+
+# --- The same work in the request (SPEC §12 "No enumeration") -----------------------------
+
+
+@pytest.fixture
+def held_back(monkeypatch):
+    """Keep the work the recovery pages leave for after the response, instead of running it."""
+    tasks = []
+    monkeypatch.setattr("members.views.after_response", lambda _request, task: tasks.append(task))
+    return tasks
+
+
+def _work_of(post, *args) -> list[str]:
+    """Return the SQL a recovery request runs before its answer, values left out."""
+    with CaptureQueriesContext(connection) as queries:
+        post(Client(), *args)
+    # Literal values and savepoint names differ from request to request; statements not.
+    return [re.sub(r"'[^']*'|\"s\w+\"|\b\d+\b", "?", query["sql"]) for query in queries]
+
+
+@pytest.mark.parametrize(
+    ("post", "matches", "misses"),
+    [
+        (forgot_web_id, lambda m: (m.member_number, m.email), _web_id_misses),
+        (forgot_password, lambda m: (m.web_id, m.email), _password_misses),
+    ],
+    ids=["web-id", "password"],
+)
+def test_recovery_does_the_same_work_in_the_request_whether_or_not_the_data_matched(
+    member, mailbox, held_back, post, matches, misses
+):
+    matched = _work_of(post, *matches(member))
+
+    for case, args in misses(member).items():
+        assert _work_of(post, *args) == matched, case
+    assert not mail.outbox  # nothing was looked up or sent before the answer
+    for task in held_back[:1]:  # the match's task, run as the server would after the answer
+        task()
+    assert len(mail.outbox) == 1
