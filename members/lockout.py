@@ -8,6 +8,7 @@ most `threshold` of them get to verify a secret.
 """
 
 import datetime as dt
+import ipaddress
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -32,9 +33,25 @@ def credential_key(*, method: str, identifier: str) -> str:
     return _counter_key(f"{method}:{identifier}")
 
 
-def address_key(address: str) -> str:
-    """Return the counter key of a client address."""
-    return _counter_key(f"address:{address}")
+def client_network(address: str) -> str:
+    """Return what the per-address throttle counts: an IPv4 address, or an IPv6 address's
+    /64 network (one subscriber is handed a whole /64, so each address of it is the same
+    client)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
+def address_key(address: str, *, purpose: str = "login") -> str:
+    """Return the counter key of a client address (its network, see client_network)."""
+    prefix = "address" if purpose == "login" else f"{purpose}:address"
+    return _counter_key(f"{prefix}:{client_network(address)}")
 
 
 def lockout_threshold() -> int:
@@ -170,7 +187,7 @@ def reserve_recovery(address: str) -> bool:
     """
     limit, window_seconds = settings.PORTAL_IP_THROTTLE
     place = reserve(
-        key=address_key(f"recovery:{address}"),
+        key=address_key(address, purpose="recovery"),
         limit=limit,
         window=dt.timedelta(seconds=window_seconds),
     )

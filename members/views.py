@@ -206,6 +206,14 @@ def settings_web_id(request):
             update_session_auth_hash(request, member)
             messages.success(request, _("Web-IDとパスワードを保存しました。"), extra_tags="saved")
             return redirect("members:settings")
+    if form.has_error("web_id", "web_id_taken") and not lockout.reserve_address(
+        services.client_address(request)
+    ):
+        # "Taken" tells whether a Web-ID exists, a first step towards guessing its
+        # password: each such answer counts like a failed login from this address, and
+        # past the limit none is given.
+        del form.errors["web_id"]
+        return _throttled_response(request, "members/settings/web_id.html", form)
     return render(request, "members/settings/web_id.html", {"form": form})
 
 

@@ -471,6 +471,36 @@ def test_address_is_throttled_after_too_many_failures(client, settings, time_mac
     assert post_card(client, members[3].card_number, DEFAULT_PIN).status_code == 302
 
 
+def test_ipv6_clients_are_throttled_by_their_64_network(client, settings):
+    """One subscriber gets a whole /64: rotating through it buys no more attempts."""
+    settings.PORTAL_IP_THROTTLE = (2, 15 * 60)
+    member = MemberFactory()
+    for address in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"):
+        post_card(client, member.card_number, "9999", REMOTE_ADDR=address)
+
+    same_network = post_card(client, member.card_number, DEFAULT_PIN, REMOTE_ADDR="2001:db8:1:2::7")
+    next_network = post_card(client, member.card_number, DEFAULT_PIN, REMOTE_ADDR="2001:db8:1:3::1")
+
+    assert same_network.status_code == 429
+    assert next_network.status_code == 302
+    # The login history keeps the full address.
+    assert "2001:db8:1:2:ffff::9" in LoginAttempt.objects.values_list("client_address", flat=True)
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("192.0.2.1", "192.0.2.1"),
+        ("2001:db8::1", "2001:db8::/64"),
+        ("2001:DB8:0:0:abcd::1", "2001:db8::/64"),
+        ("::ffff:192.0.2.1", "192.0.2.1"),
+        ("not an address", "not an address"),
+    ],
+)
+def test_client_network(address, network):
+    assert lockout.client_network(address) == network
+
+
 def test_behind_a_trusted_proxy_the_throttle_counts_the_address_the_proxy_saw(client, settings):
     settings.PORTAL_IP_THROTTLE = (2, 15 * 60)
     settings.PORTAL_TRUSTED_PROXIES = 1

@@ -353,3 +353,20 @@ def test_error_reports_never_show_the_current_secret(rf, monkeypatch, web_id, fi
     assert "hasher exploded" in report
     for value in (secret, new_password):
         assert value not in report, [line for line in report.splitlines() if value in line]
+
+
+def test_web_id_taken_answers_count_under_the_address_throttle(member_client, member, settings):
+    """Probing which Web-IDs exist costs like failed logins from the same address."""
+    settings.PORTAL_IP_THROTTLE = (2, 15 * 60)
+    MemberFactory(web_id="Taken2026")
+    free = post_web_id(member_client, "Free2026x", "Secret2026", current="wrong999")
+
+    answers = [post_web_id(member_client, "Taken2026", "Secret2026") for _ in range(3)]
+
+    assert_field_error(free, "current_password", "invalid_credentials")  # not counted here
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert error_codes(answers[0]) == ["web_id_taken"]
+    assert error_codes(answers[2]) == ["throttled"]  # and no longer whether it is taken
+    assert int(answers[2]["Retry-After"]) == 15 * 60
+    login = log_in_by_card(Client(), member, "0000")
+    assert login.status_code == 429  # the same budget as logins from this address
