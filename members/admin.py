@@ -348,7 +348,7 @@ class MemberAdmin(UserAdmin):
             locked = lockout.is_locked(method=LoginMethod.WEB_ID, identifier=member.web_id)
         return _("ロック中") if locked else _("正常")
 
-    @admin.display(description=_("ログイン"))
+    @admin.display(description=_("スタッフID状態"))
     def staff_lock_state(self, staff):
         if not staff.username:
             return "-"

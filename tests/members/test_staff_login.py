@@ -2,11 +2,15 @@
 
 import io
 import re
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -173,6 +177,32 @@ def test_locked_staff_ids_verify_no_password(client, staff, hash_counter):
     before = hash_counter()
     post_login(client, staff.username, STAFF_PASSWORD)
     assert hash_counter() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CI's pass)")
+def test_parallel_wrong_passwords_verify_at_most_threshold_times(hash_counter, settings):
+    staff = StaffFactory()
+    parallel = 12
+    barrier = threading.Barrier(parallel)
+
+    def one(_):
+        try:
+            client = Client()
+            barrier.wait()
+            return error_codes(post_login(client, staff.username, "wrong-pass"))[0]
+        finally:
+            connection.close()
+
+    before = hash_counter()
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        codes = Counter(pool.map(one, range(parallel)))
+
+    threshold = settings.PORTAL_LOCKOUT_THRESHOLD
+    assert hash_counter() - before <= threshold
+    assert codes == {"invalid_credentials": threshold - 1, "locked": parallel - threshold + 1}
+    assert failures(staff.username) == threshold
 
 
 # --- Address throttle (shared with member logins) ------------------------------------
