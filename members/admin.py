@@ -26,6 +26,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members import credentials, lockout, services
 from members.demo import reset_demo_personas
@@ -175,13 +176,15 @@ class MemberChangeList(ChangeList):
 
 
 def annotate_lock_states(members) -> None:
-    """Set `card_locked` and `web_id_locked` on each member, with one query for all."""
+    """Set `card_locked`, `web_id_locked` and `staff_locked` on each user, in one query."""
     pairs = [(LoginMethod.CARD, m.card_number) for m in members if m.card_number]
     pairs += [(LoginMethod.WEB_ID, m.web_id) for m in members if m.web_id]
+    pairs += [(LoginMethod.STAFF, m.username) for m in members if m.is_staff and m.username]
     locked = lockout.locked_credentials(pairs)
     for member in members:
         member.card_locked = (LoginMethod.CARD, member.card_number) in locked
         member.web_id_locked = (LoginMethod.WEB_ID, member.web_id) in locked
+        member.staff_locked = (LoginMethod.STAFF, member.username) in locked
 
 
 class LoanContractInline(admin.StackedInline):
@@ -236,7 +239,7 @@ MEMBER_FIELDSETS = (
 MEMBER_READONLY_FIELDS = ["member_number", "card_number", "card_state", "web_id", "web_id_state",
                           "pending_email", "last_login", "date_joined"]  # fmt: skip
 STAFF_FIELDSETS = (
-    (None, {"fields": ["username", "password"]}),
+    (None, {"fields": ["username", "password", "staff_lock_state"]}),
     (
         _("権限"),
         {"fields": ["is_active", "is_superuser", "groups", "user_permissions"]},
@@ -245,7 +248,7 @@ STAFF_FIELDSETS = (
 )
 MEMBER_COLUMNS = ["member_number", "name_kanji", "name_kana", "card_state", "web_id_state",
                   "contract_status", "balance"]  # fmt: skip
-STAFF_COLUMNS = ["username", "is_superuser", "is_active", "last_login"]
+STAFF_COLUMNS = ["username", "is_superuser", "is_active", "staff_lock_state", "last_login"]
 
 
 @admin.register(Member)
@@ -260,7 +263,8 @@ class MemberAdmin(UserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
     add_fieldsets = ((None, {"fields": ["username", "usable_password", "password1", "password2"]}),)
-    actions = ["unlock_web_id", "terminate_contract", "reinstate_contract", "set_new_pin"]
+    actions = ["unlock_web_id", "terminate_contract", "reinstate_contract", "set_new_pin",
+               "unlock_staff"]  # fmt: skip
 
     def get_changelist(self, request, **kwargs):
         return MemberChangeList
@@ -299,7 +303,9 @@ class MemberAdmin(UserAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["last_login", "date_joined"] if obj.is_staff else MEMBER_READONLY_FIELDS
+        if obj.is_staff:
+            return ["staff_lock_state", "last_login", "date_joined"]
+        return MEMBER_READONLY_FIELDS
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is not None and not obj.is_staff:
@@ -342,6 +348,15 @@ class MemberAdmin(UserAdmin):
             locked = lockout.is_locked(method=LoginMethod.WEB_ID, identifier=member.web_id)
         return _("ロック中") if locked else _("正常")
 
+    @admin.display(description=_("スタッフID状態"))
+    def staff_lock_state(self, staff):
+        if not staff.username:
+            return "-"
+        locked = getattr(staff, "staff_locked", None)
+        if locked is None:
+            locked = lockout.is_locked(method=LoginMethod.STAFF, identifier=staff.username)
+        return _("ロック中") if locked else _("正常")
+
     @admin.display(description=_("契約状態"), ordering="contract__status")
     def contract_status(self, member):
         contract = _contract_of(member)
@@ -361,6 +376,14 @@ class MemberAdmin(UserAdmin):
             services.unlock_web_id(member=member)
             self.log_change(request, member, _("Web-IDのロックを解除しました。"))
         self._report(request, members, _("Web-IDのロックを解除しました。"))
+
+    @admin.action(description=_("スタッフIDのロックを解除する"), permissions=["change"])
+    def unlock_staff(self, request, queryset):
+        staff_users = list(queryset.filter(is_staff=True, username__isnull=False))
+        for staff in staff_users:
+            services.unlock_staff(staff=staff)
+            self.log_change(request, staff, _("スタッフIDのロックを解除しました。"))
+        self._report(request, staff_users, _("スタッフIDのロックを解除しました。"))
 
     @admin.action(description=_("契約を解約する"), permissions=["change"])
     def terminate_contract(self, request, queryset):
@@ -533,3 +556,30 @@ class ProfileChangeAdmin(ReadOnlyAdmin):
     list_select_related = ["member"]
     date_hierarchy = "changed_at"
     show_full_result_count = False
+
+
+# --- Staff TOTP devices -------------------------------------------------------------
+
+admin.site.unregister(TOTPDevice)  # django-otp's admin adds devices and shows their keys
+
+
+@admin.register(TOTPDevice)
+class StaffDeviceAdmin(admin.ModelAdmin):
+    """Staff TOTP devices: listed, and deleted when one is lost; never added or shown here.
+
+    A device is enrolled by its owner on the 二段階認証 page or by the operator with
+    `manage.py enroll_staff_totp`, so its key is shown to nobody else.
+    """
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class MembersConfig(AppConfig):
@@ -14,3 +15,10 @@ class MembersConfig(AppConfig):
         # Django's receiver stamps last_login with the real time; ours asks portal.clock.
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(record_last_login, dispatch_uid="members_record_last_login")
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, served by the site with the staff sign-in (members.admin_site)."""
+
+    default = False  # "members" alone still means MembersConfig
+    default_site = "members.admin_site.StaffAdminSite"

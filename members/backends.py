@@ -1,4 +1,4 @@
-"""Authentication backends for the card number + PIN and the Web-ID + password.
+"""Authentication backends for the card number + PIN, the Web-ID + password and staff.
 
 Both follow `ModelBackend`: return None for credentials they do not handle, run the
 hasher even when no member matches (so timing does not reveal which identifiers
@@ -58,3 +58,17 @@ class WebIdBackend(_MemberBackend):
         if member.check_password(password) and self.user_can_authenticate(member):
             return member
         return None
+
+
+class StaffBackend(ModelBackend):
+    """Authenticate a staff user by staff ID and password (the admin's sign-in service).
+
+    ModelBackend with the password hidden from error reports in every frame below, as in
+    the members' backends. The sign-in service calls it directly, so that a wrong
+    password is not hashed a second time by ModelBackend, which stays in
+    AUTHENTICATION_BACKENDS to restore staff sessions.
+    """
+
+    @sensitive_variables()
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -163,6 +163,26 @@ def unlock_web_id(web_id: str) -> None:
     unlock_credential(method=LoginMethod.WEB_ID, identifier=web_id)
 
 
+def unlock_staff(username: str) -> None:
+    unlock_credential(method=LoginMethod.STAFF, identifier=username)
+
+
+def give_back_credential(*, method: str, identifier: str) -> None:
+    """Return a place whose secret was right but which does not end the sign-in (a second
+    factor follows), with the lock that taking the threshold's place set in advance.
+
+    Unlike a reset, the failures before it still count: a right staff password must not
+    wipe the wrong TOTP codes that came before it.
+    """
+    AttemptCounter.objects.filter(
+        key=credential_key(method=method, identifier=identifier), failures__gt=0
+    ).update(
+        failures=F("failures") - 1,
+        # `failures` on the right is the value before the update.
+        locked=Case(When(failures__gt=lockout_threshold(), then=F("locked")), default=Value(False)),
+    )
+
+
 # --- Client addresses ---------------------------------------------------------------
 
 

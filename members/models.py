@@ -358,6 +358,9 @@ class TransferAccount(models.Model):
 class LoginMethod(models.TextChoices):
     CARD = "card", _("カード番号・暗証番号")
     WEB_ID = "web_id", _("Web-ID・パスワード")
+    # Staff signing in to the admin: the staff ID's password, then the TOTP code.
+    STAFF = "staff", _("スタッフID・パスワード（管理画面）")
+    STAFF_CODE = "totp", _("スタッフ確認コード（管理画面）")
 
 
 class LoginResult(models.TextChoices):
@@ -366,6 +369,8 @@ class LoginResult(models.TextChoices):
     LOCKED = "locked", _("ロック中")
     CONTRACT_TERMINATED = "contract_terminated", _("解約済み")
     THROTTLED = "throttled", _("試行回数超過（接続元）")
+    # The staff password was right; the sign-in completes with the TOTP code.
+    CODE_REQUIRED = "code_required", _("確認コード待ち")
 
 
 class LoginAttemptQuerySet(models.QuerySet):

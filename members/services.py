@@ -4,16 +4,19 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 
+import django_otp
 from django.conf import settings
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import authenticate, login, logout
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members import lockout
+from members.backends import StaffBackend
 from members.models import (
     ChangeKind,
     ContractStatus,
@@ -61,7 +64,9 @@ def client_address(request: HttpRequest) -> str:
         return remote
 
 
-def _identifier_lookup(method: str, identifier: str) -> dict[str, str]:
+def _identifier_lookup(method: str, identifier: str) -> dict:
+    if method in (LoginMethod.STAFF, LoginMethod.STAFF_CODE):
+        return {"username": identifier, "is_staff": True}
     return {"card_number": identifier} if method == LoginMethod.CARD else {"web_id": identifier}
 
 
@@ -152,6 +157,146 @@ def set_contract_status(*, contract: LoanContract, status: str) -> None:
     """Terminate or reinstate a contract (staff action)."""
     contract.status = status
     contract.save(update_fields=["status"])
+
+
+# --- Staff sign-in (the admin) -------------------------------------------------------
+
+# The name of a staff user's TOTP device in the admin's device list.
+STAFF_DEVICE_NAME = "authenticator"
+
+
+def staff_needs_code(staff: Member) -> bool:
+    """Return whether this staff user signs in with a TOTP code after the password.
+
+    Always outside demo mode; in demo mode only once they have enrolled a device, so a
+    demo stays one click and a staff member who chose a second factor keeps it.
+    """
+    return not settings.PORTAL_DEMO or staff_device(staff) is not None
+
+
+def staff_signed_in(staff: Member) -> bool:
+    """Return whether a staff session passed every step (the admin's permission gate)."""
+    is_verified = getattr(staff, "is_verified", None)  # set by django_otp's middleware
+    return bool(is_verified and is_verified()) or not staff_needs_code(staff)
+
+
+def staff_device(staff: Member) -> TOTPDevice | None:
+    """Return the staff user's confirmed TOTP device (one at most: enrolling replaces)."""
+    return TOTPDevice.objects.devices_for_user(staff, confirmed=True).order_by("-id").first()
+
+
+@sensitive_variables()  # every frame below (ModelBackend's, the hasher's) sees it too
+def attempt_staff_login(
+    *, request: HttpRequest, username: str, password_secret: str
+) -> LoginOutcome:
+    """Check a staff ID and password under the members' lockout and throttle rules.
+
+    A staff ID is a credential like a Web-ID: its own counter, unknown IDs counted and
+    locked alike, the place reserved before the password is verified. A right password
+    answers SUCCESS (signed in) or CODE_REQUIRED (signed in, the admin stays closed
+    until `verify_staff_code`); only then are the ID's failures forgotten.
+    """
+    method = LoginMethod.STAFF
+    address = client_address(request)
+    if not lockout.reserve_address(address):
+        return _record(request, method, username, LoginResult.THROTTLED)
+    place = lockout.reserve_credential(method=method, identifier=username)
+    if place is None:
+        return _record(request, method, username, LoginResult.LOCKED)
+
+    # Staff are the only users with a username; unknown ones cost a hash all the same.
+    staff = StaffBackend().authenticate(request, username=username, password=password_secret)
+    if staff is None or not staff.is_staff:
+        locked_now = place >= lockout.lockout_threshold()
+        result = LoginResult.LOCKED if locked_now else LoginResult.INVALID_CREDENTIALS
+        return _record(request, method, username, result)
+
+    lockout.give_back_address(address)
+    # Cycles the session key and the CSRF token.
+    login(request, staff, backend="django.contrib.auth.backends.ModelBackend")
+    if staff_needs_code(staff):
+        lockout.give_back_credential(method=method, identifier=username)
+        return _record(request, method, username, LoginResult.CODE_REQUIRED, staff)
+    lockout.unlock_staff(username)
+    return _record(request, method, username, LoginResult.SUCCESS, staff)
+
+
+@sensitive_variables()
+def verify_staff_code(*, request: HttpRequest, code_secret: str) -> LoginOutcome:
+    """Check the TOTP code of a staff session that gave the right password.
+
+    Wrong codes count in the staff ID's counter and the address throttle exactly like
+    wrong passwords, so six digits cannot be guessed; the failure that locks, or a code
+    sent to a locked ID, also ends the session.
+    """
+    staff = request.user
+    method, username = LoginMethod.STAFF_CODE, staff.username
+    address = client_address(request)
+    if not lockout.reserve_address(address):
+        return _record(request, method, username, LoginResult.THROTTLED)
+    place = lockout.reserve_credential(method=LoginMethod.STAFF, identifier=username)
+    if place is None:
+        logout(request)
+        return _record(request, method, username, LoginResult.LOCKED)
+
+    device = staff_device(staff)
+    verified = device is not None and django_otp.verify_token(
+        staff, device.persistent_id, code_secret
+    )
+    if not verified:
+        if place >= lockout.lockout_threshold():
+            logout(request)
+            return _record(request, method, username, LoginResult.LOCKED)
+        return _record(request, method, username, LoginResult.INVALID_CREDENTIALS)
+
+    lockout.unlock_staff(username)
+    lockout.give_back_address(address)
+    django_otp.login(request, verified)
+    request.session.cycle_key()  # a new key for the session that now opens the admin
+    return _record(request, method, username, LoginResult.SUCCESS, staff)
+
+
+def unlock_staff(*, staff: Member) -> None:
+    """Unlock a staff ID (another staff member's action, or `manage.py unlock_staff`)."""
+    lockout.unlock_staff(staff.username)
+
+
+@transaction.atomic
+def start_staff_device(*, staff: Member) -> TOTPDevice:
+    """Create a new, unconfirmed TOTP device for the staff user to scan and confirm.
+
+    The device in use (if any) keeps working until the new one is confirmed.
+    """
+    TOTPDevice.objects.filter(user=staff, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=staff, name=STAFF_DEVICE_NAME, confirmed=False)
+
+
+def pending_staff_device(staff: Member) -> TOTPDevice | None:
+    return TOTPDevice.objects.devices_for_user(staff, confirmed=False).order_by("-id").first()
+
+
+@sensitive_variables()
+@transaction.atomic
+def confirm_staff_device(*, request: HttpRequest, device: TOTPDevice, code_secret: str) -> bool:
+    """Make a scanned device the staff user's only one if it shows the right code.
+
+    The session counts as verified with the new device, so replacing a device does not
+    end the session that did it.
+    """
+    if not device.verify_token(code_secret):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=device.user_id).exclude(pk=device.pk).delete()
+    django_otp.login(request, device)
+    return True
+
+
+@transaction.atomic
+def enroll_staff_device(*, staff: Member) -> TOTPDevice:
+    """Give a staff user a new confirmed device, replacing any other (operator bootstrap)."""
+    TOTPDevice.objects.filter(user=staff).delete()
+    return TOTPDevice.objects.create(user=staff, name=STAFF_DEVICE_NAME, confirmed=True)
 
 
 # --- Member e-mail ------------------------------------------------------------------

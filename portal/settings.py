@@ -23,13 +23,16 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the staff sign-in of members.admin_site (lockout, TOTP).
+    "members.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "portal",
     "members",
     "history",
@@ -45,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "members.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -173,6 +177,14 @@ PORTAL_FAKE_NOW = env("PORTAL_FAKE_NOW", default="")
 PORTAL_LOCKOUT_THRESHOLD = env.int("PORTAL_LOCKOUT_THRESHOLD", default=5)
 PORTAL_SESSION_IDLE_MINUTES = env.int("PORTAL_SESSION_IDLE_MINUTES", default=15)
 PORTAL_SUPPORT_PHONE = env("PORTAL_SUPPORT_PHONE", default="0120-000-000")
+
+# Staff TOTP (django-otp). The authenticator app shows the brand beside the staff ID.
+OTP_TOTP_ISSUER = PORTAL_BRAND_NAME
+# Wrong codes count in the staff ID's lockout counter (members.services); django-otp's
+# own growing delay on top would refuse a right code typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# Device secrets are shown only to their owner while enrolling, never in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 
 def _parse_throttle(value: str) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.factories import MemberFactory, StaffFactory
+from tests.staff_sign_in import sign_in_staff
 
 # A Wednesday noon in Tokyo: no maintenance window is open, so tests do not depend on
 # the day CI happens to run. Tests that need another moment move the clock themselves.
@@ -38,9 +39,8 @@ def member(db):
 
 @pytest.fixture
 def staff_client(client, db):
-    staff = StaffFactory(is_superuser=True)
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
-    return client
+    """A browser signed in to the admin as a superuser, second factor included."""
+    return sign_in_staff(client, StaffFactory(is_superuser=True))
 
 
 @pytest.fixture
