@@ -8,13 +8,15 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.models import update_last_login
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from members.signals import record_last_login
+        from members.signals import forget_session, record_last_login, start_session
 
         # Django's receiver stamps last_login with the real time; ours asks portal.clock.
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(record_last_login, dispatch_uid="members_record_last_login")
+        user_logged_in.connect(start_session, dispatch_uid="members_start_session")
+        user_logged_out.connect(forget_session, dispatch_uid="members_forget_session")
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members import credentials, demo
-from members.models import Member, StatementDelivery, TransferAccount
+from members.models import LoginMethod, Member, StatementDelivery, TransferAccount
 
 
 class CredentialField(forms.CharField):
@@ -19,9 +19,17 @@ class CredentialField(forms.CharField):
 
     _ASCII_SPACE = " \t\r\n\v\f"
 
-    def __init__(self, *, rule: credentials.CredentialRule, secret: bool = False, **kwargs):
+    def __init__(
+        self,
+        *,
+        rule: credentials.CredentialRule,
+        secret: bool = False,
+        allow_empty: bool = False,
+        **kwargs,
+    ):
         self.rule = rule
         self.secret = secret
+        self.allow_empty = allow_empty  # the form decides whether it is needed
         kwargs.setdefault("label", rule.label)
         kwargs.setdefault("required", False)  # emptiness is diagnosed as format_length
         super().__init__(strip=False, **kwargs)
@@ -31,6 +39,8 @@ class CredentialField(forms.CharField):
         value = self.to_python(value)
         if not self.secret:
             value = value.strip(self._ASCII_SPACE)
+        if self.allow_empty and value == "":
+            return value
         if (error := self.rule.diagnose(value)) is not None:
             raise error
         return value
@@ -101,6 +111,36 @@ def _as_on_a_passbook(kana: str) -> str:
     return normalise_kana(kana).translate(_SMALL_KANA_TO_LARGE)
 
 
+class ReauthenticationMixin:
+    """Ask again for the secret of the session's login method (SPEC §4): `current_pin` after
+    a card login, `current_password` after a Web-ID login. The view checks it under the
+    lockout (`services.reauthenticate`)."""
+
+    def ask_current_secret(self, method: str, *, allow_empty: bool = False) -> None:
+        self.reauthentication_method = method
+        if method == LoginMethod.WEB_ID:
+            self.current_secret_field = "current_password"
+            field = CredentialField(
+                rule=credentials.PASSWORD,
+                label=_("現在のパスワード"),
+                secret=True,
+                allow_empty=allow_empty,
+                widget=forms.PasswordInput(
+                    attrs={"autocomplete": "current-password", "maxlength": 20}
+                ),
+            )
+        else:
+            self.current_secret_field = "current_pin"
+            field = CredentialField(
+                rule=credentials.PIN,
+                label=_("暗証番号（ご本人確認）"),
+                secret=True,
+                allow_empty=allow_empty,
+                widget=forms.PasswordInput(attrs=_numeric_input(maxlength=4)),
+            )
+        self.fields[self.current_secret_field] = field
+
+
 class NewPasswordForm(forms.Form):
     """Set a new Web-ID password (from a recovery link)."""
 
@@ -143,7 +183,7 @@ class NewPasswordForm(forms.Form):
         return cleaned
 
 
-class NewWebIdForm(NewPasswordForm):
+class NewWebIdForm(ReauthenticationMixin, NewPasswordForm):
     """Choose (or change) the Web-ID and its password."""
 
     web_id = CredentialField(
@@ -161,26 +201,8 @@ class NewWebIdForm(NewPasswordForm):
         # there is a Web-ID, else with the card PIN (the view checks it under the lockout).
         if member.web_id:
             self.fields["web_id"].initial = member.web_id
-            self.fields["current_password"] = CredentialField(
-                rule=credentials.PASSWORD,
-                label=_("現在のパスワード"),
-                secret=True,
-                widget=forms.PasswordInput(
-                    attrs={"autocomplete": "current-password", "maxlength": 20}
-                ),
-            )
-        else:
-            self.fields["current_pin"] = CredentialField(
-                rule=credentials.PIN,
-                label=_("暗証番号（ご本人確認）"),
-                secret=True,
-                widget=forms.PasswordInput(attrs=_numeric_input(maxlength=4)),
-            )
+        self.ask_current_secret(LoginMethod.WEB_ID if member.web_id else LoginMethod.CARD)
         self.order_fields(self.field_order)
-
-    @property
-    def current_secret_field(self) -> str:
-        return "current_password" if self.member.web_id else "current_pin"
 
     def chosen_web_id(self) -> str | None:
         return self.cleaned_data.get("web_id")
@@ -201,16 +223,17 @@ class NewWebIdForm(NewPasswordForm):
         return web_id
 
 
-class EmailChangeForm(forms.Form):
+class EmailChangeForm(ReauthenticationMixin, forms.Form):
     email = forms.EmailField(
         label=_("新しいメールアドレス"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
-    def __init__(self, *args, member, **kwargs):
+    def __init__(self, *args, member, reauthentication_method, **kwargs):
         self.member = member
         super().__init__(*args, **kwargs)
+        self.ask_current_secret(reauthentication_method)
 
     def clean_email(self):
         email = self.cleaned_data["email"]
@@ -255,7 +278,7 @@ class ForgotPasswordForm(forms.Form):
     )
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ReauthenticationMixin, forms.ModelForm):
     postal_code = forms.CharField(
         label=_("郵便番号"),
         max_length=10,
@@ -273,10 +296,34 @@ class ProfileForm(forms.ModelForm):
         model = Member
         fields = ["postal_code", "prefecture", "city", "street", "building", "phone", "employer"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, reauthentication_method, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("prefecture", "city", "street"):
             self.fields[name].required = True
+        # Only a new phone number needs the secret (staff identity checks rely on it).
+        self.ask_current_secret(reauthentication_method, allow_empty=True)
+        self.fields[self.current_secret_field].help_text = _(
+            "電話番号を変更する場合のみ入力してください（ご本人確認）"
+        )
+        self.changes_phone = False
+
+    def clean(self):
+        cleaned = super().clean()
+        phone = cleaned.get("phone")
+        # The instance still holds the saved data here (ModelForm copies the form's later).
+        self.changes_phone = phone is not None and phone != self.instance.phone
+        secret_field = self.current_secret_field
+        if self.changes_phone and cleaned.get(secret_field) == "":
+            secret = _("暗証番号") if secret_field == "current_pin" else _("現在のパスワード")
+            self.add_error(
+                secret_field,
+                ValidationError(
+                    _("電話番号を変更するには、ご本人確認のため%(secret)sを入力してください。"),
+                    code="required",
+                    params={"secret": secret},
+                ),
+            )
+        return cleaned
 
     def clean_postal_code(self):
         # People copy codes from envelopes, postal mark and all: 〒530-0001.
@@ -302,7 +349,7 @@ class ProfileForm(forms.ModelForm):
 _KATAKANA = re.compile(r"[ァ-ヶー]+")
 
 
-class TransferAccountForm(forms.ModelForm):
+class TransferAccountForm(ReauthenticationMixin, forms.ModelForm):
     bank_code = forms.CharField(label=_("金融機関コード"), max_length=8, help_text=_("4桁の数字"))
     branch_code = forms.CharField(label=_("支店コード"), max_length=6, help_text=_("3桁の数字"))
     account_number = forms.CharField(
@@ -323,11 +370,12 @@ class TransferAccountForm(forms.ModelForm):
         fields = ["bank_code", "branch_code", "account_type", "account_number", "holder_kana"]
         widgets = {"account_type": forms.RadioSelect}
 
-    def __init__(self, *args, member, **kwargs):
+    def __init__(self, *args, member, reauthentication_method, **kwargs):
         self.member = member
         super().__init__(*args, **kwargs)
         for name in ("bank_code", "branch_code", "account_number"):
             self.fields[name].widget.attrs.update(inputmode="numeric", autocomplete="off")
+        self.ask_current_secret(reauthentication_method)
 
     def _digits(self, name, length, label):
         value = normalise_digits(self.cleaned_data[name])

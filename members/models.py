@@ -474,3 +474,27 @@ class KnownDevice(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.user_agent[:40]}"
+
+
+class MemberSession(models.Model):
+    """A member's logged-in session, so they can see their open sessions and end the others.
+
+    Written at login and removed at logout: never on an ordinary request. `session_key`
+    is the key in the session store (which holds it as well), so that ending a session
+    can delete it there; it is never shown.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    method = models.CharField(_("ログイン方法"), max_length=8, choices=LoginMethod.choices)
+    user_agent = models.CharField(_("ブラウザ"), max_length=300, blank=True)
+    client_address = models.GenericIPAddressField(_("接続元"), null=True, blank=True)
+    started_at = models.DateTimeField(_("ログイン日時"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("ログイン中のセッション")
+        verbose_name_plural = _("ログイン中のセッション")
+        indexes = [models.Index(fields=["member", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.member} {self.started_at:%Y-%m-%d %H:%M}"

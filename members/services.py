@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from members import lockout
+from members import lockout, sessions
 from members.backends import StaffBackend
 from members.models import (
     ChangeKind,
@@ -360,15 +360,17 @@ class WebIdTaken(Exception):
 
 
 @sensitive_variables()  # every frame below (the hasher's) sees the secret too
-def reauthenticate(*, member: Member, current_secret: str) -> str:
-    """Check the secret of a logged-in member before a credential change; return a
+def reauthenticate(*, member: Member, current_secret: str, method: str | None = None) -> str:
+    """Check the secret of a logged-in member before a sensitive change; return a
     LoginResult (SUCCESS, INVALID_CREDENTIALS or LOCKED).
 
-    The Web-ID password is asked for where there is one, else the card PIN. A wrong one
-    counts toward that credential's lockout exactly like a failed login, so a session
-    left open cannot be used to guess it.
+    `method` (a LoginMethod) names the secret asked for; without it, the Web-ID password
+    where there is one, else the card PIN. A wrong one counts toward that credential's
+    lockout exactly like a failed login, so a session left open cannot be used to guess it.
     """
-    if member.web_id:
+    if method is None:
+        method = LoginMethod.WEB_ID if member.web_id else LoginMethod.CARD
+    if method == LoginMethod.WEB_ID:
         method, identifier, check = LoginMethod.WEB_ID, member.web_id, member.check_password
     else:
         method, identifier, check = LoginMethod.CARD, member.card_number, member.check_pin
@@ -453,17 +455,22 @@ class TooManyMails(Exception):
     """The member was sent as many mails of this kind as an hour allows."""
 
 
-def request_email_verification(*, member: Member, new_email: str | None, build_url) -> None:
+def request_email_verification(
+    *, member: Member, new_email: str | None, build_url, current_session_key: str | None
+) -> None:
     """Send the verification link for a new address (or for the current unverified one).
 
     This is the one mail an unverified address ever receives. Raises TooManyMails, and
-    changes nothing, past MEMBER_MAILS_PER_HOUR["verification"].
+    changes nothing, past MEMBER_MAILS_PER_HOUR["verification"]. A new address ends the
+    member's other sessions (all but `current_session_key`); the old verified address is
+    told when the new one is verified.
     """
     if not lockout.reserve_member_mail(member_pk=member.pk, kind="verification"):
         raise TooManyMails
     if new_email is not None:
         member.pending_email = new_email
         member.save(update_fields=["pending_email"])
+        sessions.end_other_sessions(member=member, current_session_key=current_session_key)
     uidb64, token = link_token(member, email_verification_token)
     send_templated_mail(
         to=member.pending_email or member.email,
@@ -503,8 +510,13 @@ CONTACT_FIELDS = {
 
 
 @transaction.atomic
-def update_profile(*, member: Member, changes: dict[str, str]) -> list[str]:
-    """Save address, phone and employer; record and announce what changed."""
+def update_profile(
+    *, member: Member, changes: dict[str, str], current_session_key: str | None
+) -> list[str]:
+    """Save address, phone and employer; record and announce what changed.
+
+    A new phone number ends the member's other sessions (all but `current_session_key`).
+    """
     kinds = [
         kind
         for kind, fields in CONTACT_FIELDS.items()
@@ -517,6 +529,8 @@ def update_profile(*, member: Member, changes: dict[str, str]) -> list[str]:
     member.save(update_fields=list(changes))
     for kind in kinds:
         record_change(member=member, kind=kind)
+    if ChangeKind.PHONE in kinds:
+        sessions.end_other_sessions(member=member, current_session_key=current_session_key)
     labels = [ChangeKind(kind).label for kind in kinds]
     transaction.on_commit(
         lambda: notify_member(
@@ -527,8 +541,11 @@ def update_profile(*, member: Member, changes: dict[str, str]) -> list[str]:
 
 
 @transaction.atomic
-def set_transfer_account(*, member: Member, account: dict[str, str]) -> TransferAccount:
-    """Register or replace the account that transfer borrowing pays into.
+def set_transfer_account(
+    *, member: Member, account: dict[str, str], current_session_key: str | None
+) -> TransferAccount:
+    """Register or replace the account that transfer borrowing pays into; a change ends
+    the member's other sessions (all but `current_session_key`).
 
     Submitting the registered account again changes nothing and announces nothing.
     """
@@ -541,6 +558,7 @@ def set_transfer_account(*, member: Member, account: dict[str, str]) -> Transfer
         member=member, defaults={**account, "updated_at": clock.now()}
     )
     record_change(member=member, kind=ChangeKind.TRANSFER_ACCOUNT)
+    sessions.end_other_sessions(member=member, current_session_key=current_session_key)
     labels = [ChangeKind.TRANSFER_ACCOUNT.label]
     transaction.on_commit(
         lambda: notify_member(

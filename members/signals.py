@@ -1,5 +1,6 @@
 from django.dispatch import Signal
 
+from members import services, sessions
 from portal import clock
 
 
@@ -7,6 +8,29 @@ def record_last_login(sender, user, **kwargs):
     """Stamp `last_login` with portal.clock (replaces Django's `update_last_login`)."""
     user.last_login = clock.now()
     user.save(update_fields=["last_login"])
+
+
+def start_session(sender, request, user, **kwargs):
+    """Start the session's absolute lifetime; record a member's session for their list."""
+    if request is None or not hasattr(request, "session"):
+        return
+    now = clock.now()
+    sessions.started(request.session, now=now)
+    if getattr(user, "member_number", None):
+        sessions.record_login(
+            member=user,
+            session=request.session,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            client_address=services.client_address(request),
+            now=now,
+        )
+
+
+def forget_session(sender, request, user, **kwargs):
+    """Remove the record of a member's session that logs out (or times out)."""
+    if request is None or not getattr(user, "member_number", None):
+        return
+    sessions.forget(request.session.session_key)
 
 
 # Sent by members.demo.reset_demo_personas with `personas`: a list of (persona key, member).

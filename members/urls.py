@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("mypage/settings/statement/", views.settings_statement, name="settings-statement"),
     path("mypage/settings/pin/", views.settings_pin, name="settings-pin"),
+    path("mypage/settings/sessions/", views.settings_sessions, name="settings-sessions"),
     path("account/email/verify/<uidb64>/<token>/", views.verify_email, name="verify-email"),
     path("account/web-id/forgot/", views.forgot_web_id, name="forgot-web-id"),
     path("account/password/forgot/", views.forgot_password, name="forgot-password"),

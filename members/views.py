@@ -3,7 +3,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from members import lockout, selectors, services
+from members import lockout, selectors, services, sessions
 from members.dashboard import render_panels
 from members.decorators import is_member, member_required
 from members.forms import (
@@ -32,8 +32,9 @@ from members.forms import (
     TransferAccountForm,
     WebIdLoginForm,
 )
-from members.models import LoginResult, Member, TransferAccount
+from members.models import LoginMethod, LoginResult, Member, TransferAccount
 from members.tokens import email_verification_token, password_recovery_token
+from portal import clock
 from portal.after_response import after_response
 
 LOGIN_ERROR_MESSAGES = {
@@ -202,8 +203,7 @@ def settings_web_id(request):
         except services.WebIdTaken:
             form.add_error("web_id", _web_id_taken_error())
         else:
-            # A password change would otherwise end this session (Django ties sessions to it).
-            update_session_auth_hash(request, member)
+            sessions.keep_after_credential_change(request, member)
             messages.success(request, _("Web-IDとパスワードを保存しました。"), extra_tags="saved")
             return redirect("members:settings")
     if form.has_error("web_id", "web_id_taken") and not lockout.reserve_address(
@@ -220,13 +220,17 @@ def settings_web_id(request):
 def _reauthenticated(member, form) -> bool:
     """Check the current secret the form asked for; explain a refusal on its field."""
     field = form.current_secret_field
-    result = services.reauthenticate(member=member, current_secret=form.cleaned_data[field])
+    result = services.reauthenticate(
+        member=member,
+        current_secret=form.cleaned_data[field],
+        method=form.reauthentication_method,
+    )
     if result == LoginResult.SUCCESS:
         return True
     if result == LoginResult.LOCKED:
         remedy = (
             _("「パスワードをお忘れの方」から再設定してください。")
-            if member.web_id
+            if form.reauthentication_method == LoginMethod.WEB_ID
             else _("暗証番号の再設定は店頭窓口またはお電話で承ります。")
         )
         error = ValidationError(
@@ -247,14 +251,21 @@ def _web_id_taken_error():
     )
 
 
+def _reauthentication_method(request) -> str:
+    return sessions.login_method(request.session, member=request.user)
+
+
+@sensitive_post_parameters("current_pin", "current_password")
 @require_http_methods(["GET", "POST"])
 @member_required
 @never_cache
 def settings_email(request):
     """Change the e-mail address (verified by a link), or resend the verification link."""
     member = request.user
-    form = EmailChangeForm(_posted(request), member=member)
-    if request.method == "POST" and form.is_valid():
+    form = EmailChangeForm(
+        _posted(request), member=member, reauthentication_method=_reauthentication_method(request)
+    )
+    if request.method == "POST" and form.is_valid() and _reauthenticated(member, form):
         try:
             services.request_email_verification(
                 member=member,
@@ -262,6 +273,7 @@ def settings_email(request):
                 build_url=lambda uidb64, token: _absolute(
                     request, "members:verify-email", uidb64, token
                 ),
+                current_session_key=request.session.session_key,
             )
         except services.TooManyMails:
             form.add_error("email", _too_many_mails_error())
@@ -287,6 +299,7 @@ def settings_email_resend(request):
                 build_url=lambda uidb64, token: _absolute(
                     request, "members:verify-email", uidb64, token
                 ),
+                current_session_key=request.session.session_key,
             )
         except services.TooManyMails:
             messages.error(request, _too_many_mails_error().message, extra_tags="too_many_mails")
@@ -304,31 +317,51 @@ def _too_many_mails_error():
     )
 
 
+@sensitive_post_parameters("current_pin", "current_password")
 @require_http_methods(["GET", "POST"])
 @member_required
 @never_cache
 def settings_profile(request):
+    """Change address, phone and employer; a new phone number needs the secret again."""
     member = request.user
-    form = ProfileForm(_posted(request), instance=Member.objects.get(pk=member.pk))
-    if request.method == "POST" and form.is_valid():
+    form = ProfileForm(
+        _posted(request),
+        instance=Member.objects.get(pk=member.pk),
+        reauthentication_method=_reauthentication_method(request),
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (not form.changes_phone or _reauthenticated(member, form))
+    ):
         services.update_profile(
-            member=member, changes={name: form.cleaned_data[name] for name in form.fields}
+            member=member,
+            changes={name: form.cleaned_data[name] for name in ProfileForm.Meta.fields},
+            current_session_key=request.session.session_key,
         )
         messages.success(request, _("ご登録内容を変更しました。"), extra_tags="saved")
         return redirect("members:settings")
     return render(request, "members/settings/profile.html", {"form": form})
 
 
+@sensitive_post_parameters("current_pin", "current_password")
 @require_http_methods(["GET", "POST"])
 @member_required
 @never_cache
 def settings_transfer_account(request):
     member = request.user
     current = TransferAccount.objects.filter(member=member).first()
-    form = TransferAccountForm(_posted(request), instance=current, member=member)
-    if request.method == "POST" and form.is_valid():
+    form = TransferAccountForm(
+        _posted(request),
+        instance=current,
+        member=member,
+        reauthentication_method=_reauthentication_method(request),
+    )
+    if request.method == "POST" and form.is_valid() and _reauthenticated(member, form):
         services.set_transfer_account(
-            member=member, account={name: form.cleaned_data[name] for name in form.fields}
+            member=member,
+            account={name: form.cleaned_data[name] for name in TransferAccountForm.Meta.fields},
+            current_session_key=request.session.session_key,
         )
         messages.success(request, _("振込先口座を登録しました。"), extra_tags="saved")
         return redirect("members:settings")
@@ -352,6 +385,33 @@ def settings_statement(request):
         messages.success(request, _("書面の受取方法を変更しました。"), extra_tags="saved")
         return redirect("members:settings")
     return render(request, "members/settings/statement.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def settings_sessions(request):
+    """List the member's open sessions; POST ends all the others."""
+    member = request.user
+    current_key = request.session.session_key
+    if request.method == "POST":
+        sessions.end_other_sessions(member=member, current_session_key=current_key)
+        messages.success(
+            request, _("他の端末からログアウトしました。"), extra_tags="other_sessions_ended"
+        )
+        return redirect("members:settings-sessions")
+    open_sessions = sessions.open_sessions(
+        member=member, current_session_key=current_key, now=clock.now()
+    )
+    return render(
+        request,
+        "members/settings/sessions.html",
+        {
+            "open_sessions": open_sessions,
+            "has_others": any(not session.is_current for session in open_sessions),
+            "session_max_hours": settings.PORTAL_SESSION_MAX_HOURS,
+            "idle_minutes": settings.PORTAL_SESSION_IDLE_MINUTES,
+        },
+    )
 
 
 @require_safe

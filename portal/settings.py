@@ -50,7 +50,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "members.middleware.IdleTimeoutMiddleware",
+    "members.middleware.NoStoreForMembersMiddleware",
+    "members.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.maintenance.MaintenanceMiddleware",
 ]
@@ -176,6 +177,10 @@ PORTAL_DEMO = env.bool("PORTAL_DEMO", default=False)
 PORTAL_FAKE_NOW = env("PORTAL_FAKE_NOW", default="")
 PORTAL_LOCKOUT_THRESHOLD = env.int("PORTAL_LOCKOUT_THRESHOLD", default=5)
 PORTAL_SESSION_IDLE_MINUTES = env.int("PORTAL_SESSION_IDLE_MINUTES", default=15)
+# A session ends this long after login however active it is (SPEC §4); the session store
+# forgets it by then too, instead of sliding for Django's default two weeks.
+PORTAL_SESSION_MAX_HOURS = env.int("PORTAL_SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = PORTAL_SESSION_MAX_HOURS * 60 * 60
 PORTAL_SUPPORT_PHONE = env("PORTAL_SUPPORT_PHONE", default="0120-000-000")
 
 # Staff TOTP (django-otp). The authenticator app shows the brand beside the staff ID.

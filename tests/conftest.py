@@ -25,6 +25,7 @@ def _test_settings(settings):
     settings.PORTAL_IP_THROTTLE = (50, 15 * 60)
     settings.PORTAL_TRUSTED_PROXIES = 0
     settings.PORTAL_SESSION_IDLE_MINUTES = 15
+    settings.PORTAL_SESSION_MAX_HOURS = 12
     settings.PORTAL_DEMO = True
     settings.STORAGES = {
         **settings.STORAGES,

@@ -270,6 +270,12 @@ class Visitors:
             member = Member.objects.get(member_number=member_number)
             client.force_login(member, backend="members.backends.CardPinBackend")
             self._cookies[state] = {name: morsel.value for name, morsel in client.cookies.items()}
+        # The standard persona is logged in on a second device too, so that the list of open
+        # sessions offers to end the others.
+        Client().force_login(
+            Member.objects.get(member_number=CLIENT_STATES["member"]),
+            backend="members.backends.WebIdBackend",
+        )
 
     def client(self, state: str) -> Client:
         client = Client()

@@ -235,6 +235,7 @@ def test_transfer_account_needs_the_members_own_kana_name(page, personas):
     page.get_by_label("当座").check()
     page.get_by_label("口座番号").fill("7654321")
     page.get_by_label("口座名義（カナ）").fill("スズキ イチロウ")
+    page.get_by_label("暗証番号（ご本人確認）").fill(persona.pin)
     page.locator("#settings-submit").click()
 
     holder_field = page.locator("#id_holder_kana").locator("xpath=..")
@@ -247,6 +248,7 @@ def test_transfer_account_needs_the_members_own_kana_name(page, personas):
     # The other fields kept what was typed; only the name needs correcting.
     expect(page.get_by_label("口座番号")).to_have_value("7654321")
     page.get_by_label("口座名義（カナ）").fill("ﾔﾏﾀﾞ ﾀﾛｳ")
+    page.get_by_label("暗証番号（ご本人確認）").fill(persona.pin)  # never shown again
     page.locator("#settings-submit").click()
 
     expect(page).to_have_url(re.compile(r"/mypage/settings/$"))
@@ -255,3 +257,72 @@ def test_transfer_account_needs_the_members_own_kana_name(page, personas):
     assert _account_of(persona) == ("0005", "123", "current", "7654321", persona.name_kana)
     mail = open_newest_mail(page, persona.email, "ご登録内容の変更のお知らせ")
     expect(mail).to_contain_text("振込先口座")
+
+
+def test_an_e_mail_change_asks_for_the_pin_and_the_old_address_is_told(page, personas):
+    """Without the PIN of this card login the address stays; with it, the new address gets
+    the link, and once it is verified the old address is told of the change."""
+    persona = personas["standard"]
+    new_address = "hanako.new@example.jp"
+    login_as(page, "standard", "card")
+    page.locator("#menu-settings").click()
+    page.locator("#link-settings-email").click()
+    expect(page).to_have_url(re.compile(r"/mypage/settings/email/$"))
+    expect(page.get_by_label("現在のパスワード")).to_have_count(0)  # a card login: the PIN
+
+    page.get_by_label("新しいメールアドレス").fill(new_address)
+    page.get_by_label("暗証番号（ご本人確認）").fill("9876")  # not the PIN
+    page.locator("#settings-submit").click()
+    assert error_codes(page) == ["invalid_credentials"]
+    assert Member.objects.get(member_number=persona.member_number).pending_email == ""
+
+    page.get_by_label("暗証番号（ご本人確認）").fill(persona.pin)
+    page.locator("#settings-submit").click()
+    expect(page.locator('[data-notice="verification_sent"]')).to_be_visible()
+    expect(page.locator("[data-pending-email]")).to_have_attribute(
+        "data-pending-email", new_address
+    )
+
+    mail = open_newest_mail(page, new_address, "メールアドレスのご確認")
+    mail.get_by_role("link", name=re.compile(r"\/account\/email\/verify\/")).click()
+    page.locator("#verify-email-submit").click()
+    expect(page.locator('[data-notice="email_verified"]')).to_contain_text(new_address)
+    notice = open_newest_mail(page, persona.email, "ご登録内容の変更のお知らせ")
+    expect(notice).to_contain_text("メールアドレス")
+
+
+def test_a_member_ends_the_session_left_open_on_another_device(
+    page, personas, browser, live_server
+):
+    """Logged in on two devices, the member sees both and ends the other one, whose next
+    page is the login page; this one stays logged in."""
+    persona = personas["standard"]
+    other_device = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+    other = other_device.new_page()
+    other.set_default_timeout(10_000)
+    login_as(page, "standard", "card")
+    expect(page).to_have_url(re.compile(r"/mypage/$"))
+    other.goto(f"{live_server.url}/login/")
+    other.locator("#id_web_id").fill(persona.web_id)
+    other.locator("#id_password").fill(persona.password)
+    other.locator("#web-id-login-submit").click()
+    expect(other).to_have_url(re.compile(r"/mypage/$"))
+
+    page.locator("#menu-settings").click()
+    page.locator("#link-settings-sessions").click()
+    expect(page).to_have_url(re.compile(r"/mypage/settings/sessions/$"))
+    sessions = page.locator("#open-sessions tr[data-session]")
+    expect(sessions).to_have_count(2)
+    expect(page.locator('tr[data-current="true"]')).to_have_attribute("data-method", "card")
+    expect(page.locator('tr[data-current="false"]')).to_have_attribute("data-method", "web_id")
+
+    page.get_by_role("button", name="他の端末からログアウト").click()
+    expect(page.locator('[data-notice="other_sessions_ended"]')).to_be_visible()
+    expect(sessions).to_have_count(1)
+    expect(page.locator("#no-other-sessions")).to_be_visible()
+
+    other.goto(f"{live_server.url}/mypage/")
+    expect(other).to_have_url(re.compile(r"/login/"))
+    page.goto("/mypage/")
+    expect(page).to_have_url(re.compile(r"/mypage/$"))
+    other_device.close()

@@ -69,6 +69,13 @@ def open_mypage(page) -> None:
     expect(page).to_have_url(re.compile(r"/mypage/$"))
 
 
+def open_session_list(page) -> None:
+    """The open sessions, a long user agent in a table, at the narrowest width too."""
+    login_as(page, "standard", "card")
+    page.goto("/mypage/settings/sessions/")
+    expect(page.locator("#open-sessions tr[data-session]")).to_have_count(1)
+
+
 PAGES = {
     "login": open_login_page,
     "login-with-errors": open_login_page_with_errors,
@@ -76,6 +83,7 @@ PAGES = {
     "demo-mailbox": open_demo_mailbox,
     "help": open_help,
     "mypage": open_mypage,
+    "sessions": open_session_list,
 }
 # The controls each page has at least, so the check cannot pass by finding none: the four
 # login fields and two buttons; a card and (but for card_only) a Web-ID fill button per
@@ -87,6 +95,7 @@ MIN_CONTROLS = {
     "demo-mailbox": 2,
     "help": 0,
     "mypage": 1,
+    "sessions": 1,
 }
 
 

@@ -11,7 +11,7 @@ from history.models import Channel
 from history.services import borrow, set_mail_preference
 from members import services, tokens
 from members.models import ChangeKind, Member, ProfileChange
-from tests.factories import MemberFactory
+from tests.factories import DEFAULT_PIN, MemberFactory
 from tests.members.self_service import (
     assert_field_error,
     error_codes,
@@ -33,8 +33,9 @@ def member(db):
     return MemberFactory(email="old@example.jp")
 
 
-def request_change(client, address):
-    return client.post(EMAIL_URL, {"email": address})
+def request_change(client, address, pin=DEFAULT_PIN):
+    """Ask for a new address the way the form does, with the PIN of the card login."""
+    return client.post(EMAIL_URL, {"email": address, "current_pin": pin})
 
 
 def address_state(member) -> tuple[str, bool, str]:
@@ -232,6 +233,61 @@ def test_a_rejected_address_shows_a_field_error_and_sends_nothing(
     assert not mail.outbox
 
 
+# --- The PIN or password again (SPEC §4 "Session") -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pin", "code"),
+    [("", "format_length"), ("9999", "invalid_credentials"), ("12a4", "format_charset")],
+)
+def test_without_the_secret_the_address_is_not_changed(member_client, member, mailbox, pin, code):
+    """A session left open is not enough to take the address, and with it the Web-ID through
+    forgot-password."""
+    response = request_change(member_client, "attacker@example.jp", pin=pin)
+
+    assert_field_error(response, "current_pin", code)
+    assert address_state(member) == ("old@example.jp", True, "")
+    assert not mail.outbox
+    ask_for_web_id(member, "attacker@example.jp")
+    assert not mail.outbox
+
+
+def test_wrong_secrets_count_toward_the_cards_lockout(member_client, member, mailbox, settings):
+    settings.PORTAL_LOCKOUT_THRESHOLD = 3
+    answers = [request_change(member_client, "attacker@example.jp", pin="9999") for _ in range(3)]
+
+    assert [error_codes(answer) for answer in answers] == [
+        ["invalid_credentials"],
+        ["invalid_credentials"],
+        ["locked"],
+    ]
+    assert_field_error(
+        request_change(member_client, "attacker@example.jp"), "current_pin", "locked"
+    )
+    assert address_state(member) == ("old@example.jp", True, "")
+    assert error_codes(log_in_by_card(Client(), member)) == ["locked"]
+
+
+def test_a_change_ends_the_members_other_sessions(member_client, member, mailbox):
+    other = Client()
+    assert log_in_by_card(other, member).status_code == 302
+
+    assert request_change(member_client, "new@example.jp").status_code == 302
+
+    assert other.get(reverse("members:mypage")).url.startswith(reverse("members:login"))
+    assert member_client.get(reverse("members:mypage")).status_code == 200
+
+
+def test_a_resend_ends_no_session(member_client, member, mailbox):
+    request_change(member_client, "new@example.jp")
+    other = Client()
+    log_in_by_card(other, member)
+
+    assert member_client.post(RESEND_URL).status_code == 302
+
+    assert other.get(reverse("members:mypage")).status_code == 200
+
+
 # --- Resend -------------------------------------------------------------------------------
 
 
@@ -362,6 +418,7 @@ def test_an_unverified_address_gets_no_change_notice(
                 "city": "大阪市北区",
                 "street": "梅田1-1",
                 "phone": "0612345678",
+                "current_pin": DEFAULT_PIN,
             },
         )
 

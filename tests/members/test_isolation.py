@@ -29,7 +29,7 @@ MEMBER_PAGES = {
         "password": "Changed2026x",
         "password_confirm": "Changed2026x",
     },
-    "members:settings-email": {"email": "changed@example.jp"},
+    "members:settings-email": {"email": "changed@example.jp", "current_pin": DEFAULT_PIN},
     "members:settings-email-resend": {},
     "members:settings-profile": {
         "postal_code": "5300001",
@@ -39,6 +39,7 @@ MEMBER_PAGES = {
         "building": "",
         "phone": "0611112222",
         "employer": "株式会社ほげ",
+        "current_pin": DEFAULT_PIN,
     },
     "members:settings-transfer-account": {
         "bank_code": "0005",
@@ -46,9 +47,11 @@ MEMBER_PAGES = {
         "account_type": "ordinary",
         "account_number": "1234567",
         "holder_kana": "ヤマダ タロウ",
+        "current_pin": DEFAULT_PIN,
     },
     "members:settings-statement": {"statement_delivery": "post"},
     "members:settings-pin": None,
+    "members:settings-sessions": {},
 }
 GET_PAGES = [name for name in MEMBER_PAGES if name != "members:settings-email-resend"]
 FORMS = [name for name, data in MEMBER_PAGES.items() if data is not None]

@@ -730,7 +730,11 @@ def test_the_login_page_costs_one_query(client, django_assert_max_num_queries):
 @pytest.mark.parametrize(
     ("pin", "status", "budget"),
     [
-        (DEFAULT_PIN, 302, 30),  # counters, member, contract, session, device, attempt
+        (
+            DEFAULT_PIN,
+            302,
+            30,
+        ),  # counters, member, contract, session and its record, device, attempt
         ("9999", 200, 15),
         ("99", 200, 1),  # a format error checks nothing
     ],

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from members.models import PREFECTURES, ChangeKind, Member, ProfileChange
-from tests.factories import MemberFactory
+from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
 from tests.members.self_service import assert_field_error, mails_to, the_mail_to
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,8 @@ def member(db):
 
 
 def post_profile(client, **changes):
-    return client.post(URL, {**CURRENT, **changes})
+    """Post the form with the PIN of the card login (a new phone number needs it)."""
+    return client.post(URL, {**CURRENT, "current_pin": DEFAULT_PIN, **changes})
 
 
 def saved(member) -> dict:
@@ -130,7 +132,7 @@ def test_a_phone_number_is_saved_as_digits(member_client, member, typed, stored)
 def test_each_kind_of_change_is_recorded_with_the_time_it_was_made(
     member_client, member, time_machine
 ):
-    moment = dt.datetime(2026, 12, 10, 9, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
+    moment = dt.datetime(2026, 12, 9, 12, 10, tzinfo=ZoneInfo("Asia/Tokyo"))  # after login
     time_machine.move_to(moment, tick=False)
 
     post_profile(member_client, prefecture="大阪府", city="大阪市北区", street="梅田1-1")
@@ -188,7 +190,9 @@ def test_a_contact_change_is_announced_to_the_verified_address(
 def test_the_notice_goes_to_the_verified_address_not_to_a_pending_one(
     member_client, member, mailbox, django_capture_on_commit_callbacks
 ):
-    member_client.post(reverse("members:settings-email"), {"email": "new@example.jp"})
+    member_client.post(
+        reverse("members:settings-email"), {"email": "new@example.jp", "current_pin": DEFAULT_PIN}
+    )
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -196,3 +200,67 @@ def test_the_notice_goes_to_the_verified_address_not_to_a_pending_one(
 
     assert the_mail_to("taro@example.jp")
     assert not mails_to("new@example.jp")
+
+
+# --- A new phone number needs the PIN or password again (SPEC §4 "Session") ------------------
+
+
+@pytest.mark.parametrize(
+    ("pin", "code"),
+    [("", "required"), ("9999", "invalid_credentials"), ("１２３４", "format_fullwidth")],
+)
+def test_without_the_secret_the_phone_is_not_changed(member_client, member, mailbox, pin, code):
+    response = post_profile(member_client, phone="0611112222", city="大阪市", current_pin=pin)
+
+    assert_field_error(response, "current_pin", code)
+    assert saved(member) == CURRENT
+    assert changes_of(member) == []
+    assert not mail.outbox
+
+
+def test_address_and_employer_changes_need_no_secret(member_client, member):
+    response = post_profile(
+        member_client,
+        city="大阪市北区",
+        employer="株式会社ほげ",
+        phone="090-1234-5678",
+        current_pin="",
+    )
+
+    assert response.status_code == 302
+    assert saved(member)["city"] == "大阪市北区"
+    assert set(changes_of(member)) == {ChangeKind.ADDRESS, ChangeKind.EMPLOYER}
+
+
+def test_a_web_id_login_is_asked_for_the_password(client, member):
+    client.force_login(member, backend="members.backends.WebIdBackend")
+
+    refused = post_profile(client, phone="0611112222", current_pin="", current_password="")
+    accepted = post_profile(client, phone="0611112222", current_password=DEFAULT_PASSWORD)
+
+    assert_field_error(refused, "current_password", "required")
+    assert accepted.status_code == 302
+    assert saved(member)["phone"] == "0611112222"
+
+
+def test_a_new_phone_ends_the_other_sessions_and_is_announced(
+    member_client, member, mailbox, django_capture_on_commit_callbacks
+):
+    other = Client()
+    other.force_login(member, backend="members.backends.CardPinBackend")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_profile(member_client, phone="0611112222").status_code == 302
+
+    assert other.get(reverse("members:mypage")).status_code == 302
+    assert member_client.get(reverse("members:mypage")).status_code == 200
+    assert "電話番号" in the_mail_to("taro@example.jp").body
+
+
+def test_an_address_change_keeps_the_other_sessions(member_client, member):
+    other = Client()
+    other.force_login(member, backend="members.backends.CardPinBackend")
+
+    assert post_profile(member_client, city="大阪市北区").status_code == 302
+
+    assert other.get(reverse("members:mypage")).status_code == 200

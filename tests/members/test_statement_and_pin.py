@@ -30,9 +30,9 @@ def delivery_of(member) -> str:
 )
 def test_the_delivery_choice_is_saved_and_recorded(client, time_machine, before, after):
     member = MemberFactory(statement_delivery=before)
-    client.force_login(member, backend="members.backends.CardPinBackend")
     moment = dt.datetime(2026, 12, 10, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
     time_machine.move_to(moment, tick=False)
+    client.force_login(member, backend="members.backends.CardPinBackend")
 
     response = client.post(STATEMENT_URL, {"statement_delivery": after})
 

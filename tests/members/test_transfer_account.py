@@ -2,10 +2,11 @@
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from members.models import AccountType, ChangeKind, ProfileChange, TransferAccount
-from tests.factories import MemberFactory
+from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
 from tests.members.self_service import assert_field_error, error_codes, the_mail_to
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,8 @@ def member(db):
 
 
 def post_account(client, **changes):
-    return client.post(URL, {**ACCOUNT, **changes})
+    """Post the form with the PIN of the card login."""
+    return client.post(URL, {**ACCOUNT, "current_pin": DEFAULT_PIN, **changes})
 
 
 def registered(member) -> dict | None:
@@ -194,3 +196,43 @@ def test_a_refused_change_keeps_the_registered_account(member_client, member):
 
     assert error_codes(response) == ["holder_mismatch"]
     assert registered(member) == ACCOUNT
+
+
+# --- The PIN or password again (SPEC §4 "Session") ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pin", "code"),
+    [("", "format_length"), ("9999", "invalid_credentials"), ("12-4", "format_hyphen")],
+)
+def test_without_the_secret_the_account_is_not_changed(member_client, member, mailbox, pin, code):
+    response = post_account(member_client, current_pin=pin)
+
+    assert_field_error(response, "current_pin", code)
+    assert registered(member) is None
+    assert not ProfileChange.objects.filter(member=member).exists()
+    assert not mail.outbox
+
+
+def test_a_web_id_login_is_asked_for_the_password(client, member):
+    client.force_login(member, backend="members.backends.WebIdBackend")
+
+    refused = post_account(client, current_password="Wrong0000")
+    accepted = post_account(client, current_password=DEFAULT_PASSWORD)
+
+    assert_field_error(refused, "current_password", "invalid_credentials")
+    assert accepted.status_code == 302
+    assert registered(member) == ACCOUNT
+
+
+def test_a_change_ends_the_other_sessions(member_client, member):
+    other = Client()
+    other.force_login(member, backend="members.backends.CardPinBackend")
+    neighbour = Client()
+    neighbour.force_login(MemberFactory(), backend="members.backends.CardPinBackend")
+
+    assert post_account(member_client).status_code == 302
+
+    assert other.get(reverse("members:mypage")).status_code == 302
+    assert member_client.get(reverse("members:mypage")).status_code == 200
+    assert neighbour.get(reverse("members:mypage")).status_code == 200

@@ -1,0 +1,184 @@
+"""Logged-in sessions: their lifetime and the member's record of each open one (SPEC §4).
+
+A session ends after PORTAL_SESSION_IDLE_MINUTES without a request and, however active,
+PORTAL_SESSION_MAX_HOURS after login; both are read from the session itself, so checking
+them costs no query. Each member session also has a `MemberSession` row, written at login
+and removed at logout, from which the member sees their open sessions and ends the others
+in the configured session store (whatever SESSION_ENGINE is).
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    update_session_auth_hash,
+)
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+
+from members.models import LoginMethod, Member, MemberSession
+
+STARTED_AT_SESSION_KEY = "members_session_started_at"
+LAST_ACTIVITY_SESSION_KEY = "members_last_activity"
+
+# Why a session ended by time; also the notice's `data-notice` on the login page.
+IDLE = "session_timeout"
+ABSOLUTE = "session_expired"
+
+# The backend Django records in the session at login tells how the member logged in.
+LOGIN_METHOD_OF_BACKEND = {
+    "members.backends.CardPinBackend": LoginMethod.CARD,
+    "members.backends.WebIdBackend": LoginMethod.WEB_ID,
+}
+
+
+def started(session: SessionBase, *, now: dt.datetime) -> None:
+    """Start the session's absolute lifetime (at login)."""
+    session[STARTED_AT_SESSION_KEY] = now.isoformat()
+
+
+def touch(session: SessionBase, *, now: dt.datetime) -> None:
+    """Restart the idle clock (after every request of a logged-in user)."""
+    session[LAST_ACTIVITY_SESSION_KEY] = now.isoformat()
+
+
+def ended_by_time(data: Mapping, *, now: dt.datetime) -> str | None:
+    """Return why a logged-in session is over (IDLE or ABSOLUTE), None while it is open.
+
+    A session without a start is from before the absolute lifetime existed: it is over.
+    """
+    started_at = data.get(STARTED_AT_SESSION_KEY)
+    max_age = dt.timedelta(hours=settings.PORTAL_SESSION_MAX_HOURS)
+    if started_at is None or now - dt.datetime.fromisoformat(started_at) > max_age:
+        return ABSOLUTE
+    last = data.get(LAST_ACTIVITY_SESSION_KEY)
+    idle_limit = dt.timedelta(minutes=settings.PORTAL_SESSION_IDLE_MINUTES)
+    if last is not None and now - dt.datetime.fromisoformat(last) > idle_limit:
+        return IDLE
+    return None
+
+
+def login_method(session: Mapping, *, member: Member) -> str:
+    """Return how the member logged in to this session (LoginMethod).
+
+    A session opened some other way (a test's force_login) falls back to the Web-ID's
+    password where there is one, else the card's PIN.
+    """
+    method = LOGIN_METHOD_OF_BACKEND.get(session.get(BACKEND_SESSION_KEY, ""))
+    if method is None:
+        method = LoginMethod.WEB_ID if member.web_id else LoginMethod.CARD
+    return method
+
+
+def _store() -> SessionBase:
+    return import_module(settings.SESSION_ENGINE).SessionStore()
+
+
+def record_login(
+    *,
+    member: Member,
+    session: SessionBase,
+    user_agent: str,
+    client_address: str,
+    now: dt.datetime,
+) -> None:
+    """Record a member's new session; forget those past the absolute lifetime."""
+    if session.session_key is None:  # a store without server-side sessions (signed cookies)
+        return
+    cutoff = now - dt.timedelta(hours=settings.PORTAL_SESSION_MAX_HOURS)
+    # A member logging in again in their own session keeps its key: it starts afresh.
+    MemberSession.objects.filter(
+        Q(member=member, started_at__lt=cutoff) | Q(session_key=session.session_key)
+    ).delete()
+    MemberSession.objects.create(
+        member=member,
+        session_key=session.session_key,
+        method=login_method(session, member=member),
+        user_agent=user_agent[:300],
+        client_address=client_address,
+        started_at=now,
+    )
+
+
+def keep_after_credential_change(request: HttpRequest, member: Member) -> None:
+    """Keep the current session after a password change, which ends all the others.
+
+    Django would otherwise end this one too (sessions are tied to the password hash); it
+    gives the session a new key, which the record follows.
+    """
+    old_key = request.session.session_key
+    update_session_auth_hash(request, member)
+    MemberSession.objects.filter(session_key=old_key).update(
+        session_key=request.session.session_key
+    )
+    end_other_sessions(member=member, current_session_key=request.session.session_key)
+
+
+def forget(session_key: str | None) -> None:
+    """Remove the record of a session that is ending (logout)."""
+    if session_key is not None:
+        MemberSession.objects.filter(session_key=session_key).delete()
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    record: MemberSession
+    is_current: bool
+    last_activity_at: dt.datetime | None
+
+
+def open_sessions(
+    *, member: Member, current_session_key: str | None, now: dt.datetime
+) -> list[OpenSession]:
+    """Return the member's open sessions, newest first; records of ended ones are removed.
+
+    A session is open while the store still holds it for this member with the current
+    credentials (a password or PIN change ends the others) and its time is not up.
+    """
+    store, found, ended = _store(), [], []
+    auth_hash = member.get_session_auth_hash()
+    for record in MemberSession.objects.filter(member=member).order_by("-started_at", "-id"):
+        data = type(store)(session_key=record.session_key).load()
+        is_open = (
+            data.get(SESSION_KEY) == str(member.pk)
+            and constant_time_compare(data.get(HASH_SESSION_KEY, ""), auth_hash)
+            and ended_by_time(data, now=now) is None
+        )
+        if not is_open:
+            ended.append(record)
+            continue
+        last = data.get(LAST_ACTIVITY_SESSION_KEY)
+        found.append(
+            OpenSession(
+                record=record,
+                is_current=record.session_key == current_session_key,
+                last_activity_at=dt.datetime.fromisoformat(last) if last else None,
+            )
+        )
+    _end(ended, store)
+    return found
+
+
+def end_other_sessions(*, member: Member, current_session_key: str | None) -> int:
+    """End every session of the member but the current one (None: every one); return how
+    many were ended. Each is deleted from the session store, so its next request is a
+    logged-out one."""
+    others = list(
+        MemberSession.objects.filter(member=member).exclude(session_key=current_session_key)
+    )
+    _end(others, _store())
+    return len(others)
+
+
+def _end(records: list[MemberSession], store: SessionBase) -> None:
+    for record in records:
+        store.delete(record.session_key)
+    MemberSession.objects.filter(pk__in=[record.pk for record in records]).delete()
