@@ -2,10 +2,14 @@
 
 import logging
 
+import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
 from portal.after_response import AfterResponseMiddleware, after_response
+
+# Closing a response sends request_finished, whose receiver checks the connection.
+pytestmark = pytest.mark.django_db
 
 
 def _respond(*tasks):
