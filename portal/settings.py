@@ -20,6 +20,16 @@ SECRET_KEY = env("SECRET_KEY", default="django-insecure-demo-only-do-not-use-in-
 # with them every lock that only staff may lift (SPEC §4). Defaults to SECRET_KEY.
 PORTAL_LOCKOUT_KEY = env("PORTAL_LOCKOUT_KEY", default=SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Where the portal is reached, e.g. https://portal.example.com: every link in an e-mail is
+# built from it, never from the request's Host header (a client sends whatever Host it
+# likes, and a recovery link pointing elsewhere hands its token to whoever runs that host).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", PORTAL_BASE_URL):
+    raise ImproperlyConfigured(
+        "PORTAL_BASE_URL must be the portal's address, such as https://portal.example.com "
+        f"(required when DEBUG is off; e-mail links are built from it), not {PORTAL_BASE_URL!r}"
+    )
+PORTAL_BASE_URL = PORTAL_BASE_URL.rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
