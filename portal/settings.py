@@ -4,7 +4,11 @@ import re
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+# The features the installed django-permissions-policy knows (it refuses any other name).
+from django_permissions_policy import _FEATURE_NAMES as PERMISSIONS_POLICY_FEATURES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +53,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that may answer early (the NUL guard, maintenance): every page.
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Before anything reads the request: a NUL never reaches a query (400 instead).
     "portal.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,6 +150,29 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+# Scripts and styles only from the portal's own files (static/js, static/css): no inline
+# <script>, no event handler attribute, no style attribute, on every page including the
+# admin's (templates/admin/ overrides the one admin template with a <style> block).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Every browser feature django-permissions-policy knows is off, except what the portal
+# uses: the camera (the smartphone ATM scans a QR code on /mypage/atm/), and what its forms
+# rely on in the browser (password managers filling the login, autofocus, scrolling).
+PORTAL_BROWSER_FEATURES = {"camera", "autofill", "focus-without-user-activation", "vertical-scroll"}
+PERMISSIONS_POLICY = {
+    feature: ["self"] if feature in PORTAL_BROWSER_FEATURES else []
+    for feature in PERMISSIONS_POLICY_FEATURES
+}
 # How many reverse proxies stand in front of the app. With N > 0 the client's address
 # is the one the outermost proxy saw: the N-th entry from the right of X-Forwarded-For
 # (entries further left are whatever the client claimed). 0: REMOTE_ADDR.
