@@ -4,6 +4,9 @@ admin's, and the journeys' page fixture notices when one does (tests/browser/con
 import re
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.factories import MemberFactory, StaffFactory
@@ -31,20 +34,28 @@ def staff(transactional_db):
 
 
 def test_the_admin_pages_break_no_policy(page, staff):
-    """Sign in as staff, open the index, the member list, a member and its tools."""
+    """Sign in as staff, open the index, every list, a member and its tools."""
     member = MemberFactory()
     page.goto("/admin/")
     page.locator("#id_username").fill("clerk")
     page.locator("#id_password").fill("staff-pass-123")
     page.locator("input[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
+    # Every list and every add form (date and time widgets, related-object buttons).
+    as_staff = RequestFactory().get("/admin/")
+    as_staff.user = staff
+    every_list_and_form = [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}")
+        for model, model_admin in admin.site._registry.items()
+        for view in ("changelist", "add")
+        if view == "changelist" or model_admin.has_add_permission(as_staff)
+    ]
     for path in [
-        "/admin/members/member/",
+        *every_list_and_form,
         f"/admin/members/member/{member.pk}/change/",
         f"/admin/members/member/{member.pk}/pin/",
         "/admin/members/member/generate/",
         "/admin/members/member/reset-demo/",
-        "/admin/members/member/add/",
     ]:
         page.goto(path)
         expect(page.locator("#content")).to_be_visible()
