@@ -25,7 +25,7 @@ PRODUCTION_ENV = {
 
 
 # The browser tests' allowance (tests/browser/conftest.py) is not production's: check without
-# it. Nor does pytest-django's settings module or a lockout key of the test run come along.
+# it. Nor do the suite's settings module (tests/settings.py) or a lockout key come along.
 NOT_INHERITED = {
     *PRODUCTION_ENV,
     "DJANGO_ALLOW_ASYNC_UNSAFE",
