@@ -26,6 +26,8 @@ demo: $(VENV)/.requirements
 	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: install dev requirements and run the whole suite (pytest)
+# The suite runs with DEBUG off, as production does, which needs a base URL for mail links.
+test: export PORTAL_BASE_URL ?= http://testserver
 test: $(VENV)/.requirements-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .

@@ -40,6 +40,7 @@ def _environment(workdir: Path) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_BASE_URL": "http://127.0.0.1",
         "PORTAL_DEMO": "0",
         "PORTAL_FAKE_NOW": FAKE_NOW,
         "PORTAL_IP_THROTTLE": "1000000/1m",  # the bench logs in from one address all the time

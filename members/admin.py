@@ -11,6 +11,7 @@ nor edited as raw values: a member's PIN changes only through the identity-check
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.admin.views.main import ChangeList
@@ -477,6 +478,13 @@ class MemberAdmin(UserAdmin):
     def reset_demo_view(self, request):
         if not self.has_change_permission(request):
             raise PermissionDenied
+        if not settings.PORTAL_DEMO:
+            self.message_user(
+                request,
+                _("デモモード（PORTAL_DEMO）ではないため、デモ会員は初期化できません。"),
+                messages.ERROR,
+            )
+            return redirect("admin:members_member_changelist")
         if request.method == "POST":
             personas = reset_demo_personas()
             self._log_additions(request, personas, _("デモ会員を初期状態に戻しました。"))

@@ -1,7 +1,7 @@
 """Demo personas: fixed members with documented credentials (SPEC §9).
 
-`reset_demo` (command and admin button) restores each of them to the state described
-here and leaves every other member alone.
+`reset_demo` (command and admin button, only with PORTAL_DEMO) restores each of them to the
+state described here and leaves every other member alone.
 """
 
 import datetime as dt

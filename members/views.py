@@ -7,7 +7,6 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from members.models import LoginMethod, LoginResult, Member, TransferAccount
 from members.tokens import email_verification_token, password_recovery_token
 from portal import clock
 from portal.after_response import after_response
+from portal.mail import absolute_url
 
 LOGIN_ERROR_MESSAGES = {
     LoginResult.INVALID_CREDENTIALS: gettext_lazy(
@@ -172,10 +172,6 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _absolute(request, viewname, *args):
-    return request.build_absolute_uri(reverse(viewname, args=args))
-
-
 @require_safe
 @member_required
 @never_cache
@@ -270,9 +266,7 @@ def settings_email(request):
             services.request_email_verification(
                 member=member,
                 new_email=form.cleaned_data["email"],
-                build_url=lambda uidb64, token: _absolute(
-                    request, "members:verify-email", uidb64, token
-                ),
+                build_url=lambda uidb64, token: absolute_url("members:verify-email", uidb64, token),
                 current_session_key=request.session.session_key,
             )
         except services.TooManyMails:
@@ -296,9 +290,7 @@ def settings_email_resend(request):
             services.request_email_verification(
                 member=member,
                 new_email=None,
-                build_url=lambda uidb64, token: _absolute(
-                    request, "members:verify-email", uidb64, token
-                ),
+                build_url=lambda uidb64, token: absolute_url("members:verify-email", uidb64, token),
                 current_session_key=request.session.session_key,
             )
         except services.TooManyMails:
@@ -494,7 +486,7 @@ def forgot_web_id(request):
         send=lambda data: services.send_web_id_reminder(
             member_number=data["member_number"],
             email=data["email"],
-            site_url=_absolute(request, "members:login"),
+            site_url=absolute_url("members:login"),
         ),
     )
 
@@ -511,9 +503,7 @@ def forgot_password(request):
         send=lambda data: services.send_password_recovery(
             web_id=data["web_id"],
             email=data["email"],
-            build_url=lambda uidb64, token: _absolute(
-                request, "members:reset-password", uidb64, token
-            ),
+            build_url=lambda uidb64, token: absolute_url("members:reset-password", uidb64, token),
         ),
     )
 

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "ポータル"
+
+    def ready(self):
+        from portal.checks import DEPLOY_CHECKS
+
+        for check in DEPLOY_CHECKS:
+            checks.register(check, checks.Tags.security, deploy=True)

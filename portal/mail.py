@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from portal import clock
 from portal.models import MailboxMessage
@@ -56,6 +57,14 @@ def _copy(message) -> MailboxMessage:
         body=message.body,
         html_body=html,
     )
+
+
+def absolute_url(viewname: str, *args) -> str:
+    """Return the address of a view for an e-mail, on PORTAL_BASE_URL.
+
+    Never from the request: its Host header is whatever the client sent.
+    """
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(viewname, args=args)
 
 
 def send_templated_mail(*, to: str, template: str, context: dict) -> bool:

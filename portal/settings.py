@@ -4,7 +4,11 @@ import re
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+# The features the installed django-permissions-policy knows (it refuses any other name).
+from django_permissions_policy import _FEATURE_NAMES as PERMISSIONS_POLICY_FEATURES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,6 +24,16 @@ SECRET_KEY = env("SECRET_KEY", default="django-insecure-demo-only-do-not-use-in-
 # with them every lock that only staff may lift (SPEC §4). Defaults to SECRET_KEY.
 PORTAL_LOCKOUT_KEY = env("PORTAL_LOCKOUT_KEY", default=SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Where the portal is reached, e.g. https://portal.example.com: every link in an e-mail is
+# built from it, never from the request's Host header (a client sends whatever Host it
+# likes, and a recovery link pointing elsewhere hands its token to whoever runs that host).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", PORTAL_BASE_URL):
+    raise ImproperlyConfigured(
+        "PORTAL_BASE_URL must be the portal's address, such as https://portal.example.com "
+        f"(required when DEBUG is off; e-mail links are built from it), not {PORTAL_BASE_URL!r}"
+    )
+PORTAL_BASE_URL = PORTAL_BASE_URL.rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -42,6 +56,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that may answer early (the NUL guard, maintenance): every page.
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the request: a NUL never reaches a query (400 instead).
+    "portal.middleware.RejectNulMiddleware",
     "portal.after_response.AfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -137,6 +156,29 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+# Scripts and styles only from the portal's own files (static/js, static/css): no inline
+# <script>, no event handler attribute, no style attribute, on every page including the
+# admin's (templates/admin/ overrides the one admin template with a <style> block).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Every browser feature django-permissions-policy knows is off, except what the portal
+# uses: the camera (the smartphone ATM scans a QR code on /mypage/atm/), and what its forms
+# rely on in the browser (password managers filling the login, autofocus, scrolling).
+PORTAL_BROWSER_FEATURES = {"camera", "autofill", "focus-without-user-activation", "vertical-scroll"}
+PERMISSIONS_POLICY = {
+    feature: ["self"] if feature in PORTAL_BROWSER_FEATURES else []
+    for feature in PERMISSIONS_POLICY_FEATURES
+}
 # How many reverse proxies stand in front of the app. With N > 0 the client's address
 # is the one the outermost proxy saw: the N-th entry from the right of X-Forwarded-For
 # (entries further left are whatever the client claimed). 0: REMOTE_ADDR.

@@ -42,7 +42,7 @@ class MailboxListView(DemoOnlyMixin, ListView):
 
     def get_queryset(self):
         mails = super().get_queryset().defer("body", "html_body")
-        # An invalid filter (too long, a NUL) filters nothing; the form shows why.
+        # An invalid filter (too long) filters nothing; the form shows why.
         self.filter_form = MailboxFilterForm(self.request.GET)
         to = self.filter_form.cleaned_data["to"] if self.filter_form.is_valid() else ""
         return mails.filter(to__icontains=to) if to else mails

@@ -76,9 +76,20 @@ def personas(transactional_db):
     return PERSONA
 
 
+# Chromium reports what the Content-Security-Policy blocked on the console ("Refused to
+# ... because it violates the following Content Security Policy directive"); the event
+# also covers what it does not print there.
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", event => {
+    console.error(`Content Security Policy violation: ${event.violatedDirective} `
+        + `blocked ${event.blockedURI || "inline"} on ${event.documentURI}`);
+});"""
+
+
 @pytest.fixture
-def page(page, live_server):
-    """A page whose relative URLs go to the live server, with a 10 s patience."""
+def page(page, live_server, settings):
+    """A page whose relative URLs go to the live server, with a 10 s patience; mailed links
+    lead to the live server. A Content-Security-Policy violation fails the test."""
+    settings.PORTAL_BASE_URL = live_server.url
     page.set_default_timeout(10_000)
     original_goto = page.goto
 
@@ -88,7 +99,19 @@ def page(page, live_server):
         return original_goto(url, **kwargs)
 
     page.goto = goto
-    return page
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
+    page.csp_violations = violations
+    yield page
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 def fill_from_demo(page, persona_key: str, method: str = "card") -> None:

@@ -447,6 +447,26 @@ def test_reset_demo_asks_first_and_changes_nothing_on_get(staff_client, personas
     assert standard.contract.status == ContractStatus.TERMINATED
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_reset_demo_button_refuses_outside_demo_mode(staff_client, personas, settings, method):
+    settings.PORTAL_DEMO = False
+    standard = personas["standard"]
+    standard.contract.status = ContractStatus.TERMINATED
+    standard.contract.save()
+
+    response = getattr(staff_client, method)(RESET_DEMO, follow=True)
+
+    assert response.redirect_chain == [(CHANGELIST, 302)]
+    assert "PORTAL_DEMO" in response.content.decode()
+    standard.contract.refresh_from_db()
+    assert standard.contract.status == ContractStatus.TERMINATED
+    assert RESET_DEMO not in response.content.decode()
+
+
+def test_the_changelist_offers_the_reset_demo_button_in_demo_mode(staff_client):
+    assert RESET_DEMO in staff_client.get(CHANGELIST).content.decode()
+
+
 def persona_states() -> dict:
     states = {}
     for key, persona in PERSONAS_BY_KEY.items():

@@ -2,7 +2,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core import mail as django_mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from members import lockout
@@ -295,6 +295,21 @@ def test_reset_demo_leaves_staff_alone(staff_client):
     call_command("reset_demo")
 
     assert Member.objects.filter(is_staff=True).count() == 1
+
+
+def test_reset_demo_refuses_outside_demo_mode_and_changes_nothing(personas, settings):
+    settings.PORTAL_DEMO = False
+    standard = personas["standard"]
+    standard.contract.status = ContractStatus.TERMINATED
+    standard.contract.save()
+    members = Member.objects.count()
+
+    with pytest.raises(CommandError, match="PORTAL_DEMO"):
+        call_command("reset_demo")
+
+    standard.contract.refresh_from_db()
+    assert standard.contract.status == ContractStatus.TERMINATED
+    assert Member.objects.count() == members
 
 
 # --- Each persona's login outcome through the real views -----------------------------------

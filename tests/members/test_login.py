@@ -140,7 +140,7 @@ CARD_FORMAT_CASES = [
     ("100000001a", "1234", ["format_charset"]),
     ("10000 0001", "1234", ["format_charset"]),
     ("10000 00010", "1234", ["format_length"]),  # length is checked before characters
-    ("10000\x000010", "1234", ["format_charset"]),
+    ("10000\x010010", "1234", ["format_charset"]),  # a NUL is a 400 (tests/portal/test_nul.py)
     ("1000000010", "１２３４", ["format_fullwidth"]),
     ("1000000010", "12-4", ["format_hyphen"]),
     ("1000000010", "123", ["format_length"]),

@@ -38,15 +38,12 @@ def test_mailbox_lists_newest_first_and_filters_by_recipient(client, mailbox, ti
     assert "新しいメール" not in html
 
 
-@pytest.mark.parametrize(
-    ("to", "code"), [("a\x00b", "null_characters_not_allowed"), ("x" * 255, "max_length")]
-)
-def test_mailbox_refuses_an_invalid_filter_with_a_message_and_lists_all(client, mailbox, to, code):
+def test_mailbox_refuses_an_invalid_filter_with_a_message_and_lists_all(client, mailbox):
     send_mail("件名", "本文", None, ["a@example.jp"])
-    response = client.get(reverse("demo:mailbox"), {"to": to})
+    response = client.get(reverse("demo:mailbox"), {"to": "x" * 255})
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'data-error-code="{code}"' in html
+    assert 'data-error-code="max_length"' in html
     assert "件名" in html
 
 
