@@ -174,26 +174,26 @@ class StaffAdminSite(admin.AdminSite):
 
     def _login_page(self, request, form, status=200, ended=None):
         """Show the login form; `ended` is the error that ended a sign-in at its code step."""
-        context = {
-            **self.each_context(request),
-            "title": _("ログイン"),
-            "form": form,
-            "ended": ended,
-            "next": self._next_url(request),
-        }
-        request.current_app = self.name
-        return TemplateResponse(request, "admin/login.html", context, status=status)
+        return self._sign_in_page(
+            request, "admin/login.html", _("ログイン"), form, status, ended=ended
+        )
 
     def _code_page(self, request, form, has_device, status=200):
+        return self._sign_in_page(
+            request, "admin/login_code.html", _("確認コードの入力"), form, status,
+            has_device=has_device,
+        )  # fmt: skip
+
+    def _sign_in_page(self, request, template, title, form, status, **extra):
         context = {
             **self.each_context(request),
-            "title": _("確認コードの入力"),
+            "title": title,
             "form": form,
-            "has_device": has_device,
             "next": self._next_url(request),
+            **extra,
         }
         request.current_app = self.name
-        return TemplateResponse(request, "admin/login_code.html", context, status=status)
+        return TemplateResponse(request, template, context, status=status)
 
     def _next_url(self, request) -> str:
         candidate = request.POST.get("next") or request.GET.get("next")

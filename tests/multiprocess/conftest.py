@@ -2,6 +2,7 @@
 
 import os
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -11,7 +12,22 @@ from tests.conftest import QUIET_MOMENT
 from tests.multiprocess.hashers import HASH_COUNT_DIR
 from tests.multiprocess.servers import Server, database_url, gunicorn_servers
 
-THRESHOLD = 5
+
+def pytest_collection_modifyitems(items):
+    """Every test here runs servers on a database they can share: PostgreSQL."""
+    here = Path(__file__).parent
+    shared_database = [
+        pytest.mark.postgres,
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(
+            connection.vendor != "postgresql",
+            reason="gunicorn servers need a database they can share: PostgreSQL (CI's second pass)",
+        ),
+    ]
+    for item in items:
+        if here in Path(item.fspath).parents:
+            for mark in shared_database:
+                item.add_marker(mark)
 
 
 @pytest.fixture
@@ -23,7 +39,7 @@ def hash_count_dir(tmp_path):
 
 @pytest.fixture
 def start_servers(transactional_db, settings, hash_count_dir):
-    """Return `start(ip_throttle=...)`, which runs two servers on the test database.
+    """Return `start(...)`, which runs two servers on the test database.
 
     Depending on `transactional_db` stops the servers before pytest-django empties the
     database, so no server connection outlives the test.
@@ -31,7 +47,10 @@ def start_servers(transactional_db, settings, hash_count_dir):
     with ExitStack() as stack:
 
         def start(
-            *, ip_throttle: str = "1000/15m", fake_now: str = QUIET_MOMENT.isoformat()
+            *,
+            ip_throttle: str = "1000/15m",
+            lockout_threshold: int = 5,
+            fake_now: str = QUIET_MOMENT.isoformat(),
         ) -> list[Server]:
             env = {
                 **os.environ,  # CACHE_URL included: Redis in CI, as in production
@@ -44,7 +63,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "PORTAL_DEMO": "0",
                 "PORTAL_FAKE_NOW": fake_now,  # by default outside maintenance windows
-                "PORTAL_LOCKOUT_THRESHOLD": str(THRESHOLD),
+                "PORTAL_LOCKOUT_THRESHOLD": str(lockout_threshold),
                 "PORTAL_IP_THROTTLE": ip_throttle,
                 HASH_COUNT_DIR: str(hash_count_dir),
             }

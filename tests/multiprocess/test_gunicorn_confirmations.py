@@ -11,7 +11,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from history import services
@@ -19,15 +18,6 @@ from history.models import Confirmation, Kind, LedgerEntry
 from tests.factories import DEFAULT_PIN, MemberFactory, TransferAccountFactory
 from tests.multiprocess.middleware import assert_served_by_several_processes
 from tests.multiprocess.servers import Browser, Response, Server
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="gunicorn servers need a database they can share: PostgreSQL (CI's second pass)",
-    ),
-]
 
 PARALLEL = 12
 

@@ -14,29 +14,19 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from members import lockout
 from members.models import LoginAttempt, LoginMethod, LoginResult
 from portal.models import MaintenanceScope, MaintenanceWindow, Recurrence
 from tests.factories import DEFAULT_PIN, MemberFactory
-from tests.multiprocess.conftest import THRESHOLD
 from tests.multiprocess.hashers import hashes_by_process
 from tests.multiprocess.middleware import assert_served_by_several_processes
 from tests.multiprocess.servers import Response, Server
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="gunicorn servers need a database they can share: PostgreSQL (CI's second pass)",
-    ),
-]
-
 IP_THROTTLE = 6
 PARALLEL = 24
+THRESHOLD = 5
 WRONG_PIN = "9999"
 
 
@@ -67,7 +57,7 @@ def test_parallel_wrong_pins_on_two_servers_lock_exactly(
     start_servers, argon2_pins, hash_count_dir, known
 ):
     card_number = MemberFactory().card_number if known else "7" * 16
-    servers = start_servers(ip_throttle="1000/15m")
+    servers = start_servers(lockout_threshold=THRESHOLD, ip_throttle="1000/15m")
 
     answers = _fire(servers, [{"card_number": card_number, "pin": WRONG_PIN}] * PARALLEL)
 
@@ -96,7 +86,7 @@ def test_locked_card_refuses_the_right_pin_on_every_server(
 ):
     card_number = MemberFactory().card_number
     lockout.lock_credential(method=LoginMethod.CARD, identifier=card_number)
-    servers = start_servers(ip_throttle="1000/15m")
+    servers = start_servers(lockout_threshold=THRESHOLD, ip_throttle="1000/15m")
 
     answers = [
         server.browser().submit(
@@ -114,7 +104,7 @@ def test_locked_card_refuses_the_right_pin_on_every_server(
 def test_parallel_failures_from_one_address_on_two_servers_throttle_exactly(
     start_servers, hash_count_dir
 ):
-    servers = start_servers(ip_throttle=f"{IP_THROTTLE}/15m")
+    servers = start_servers(lockout_threshold=THRESHOLD, ip_throttle=f"{IP_THROTTLE}/15m")
     cards = [f"{5_000_000_000 + n}" for n in range(PARALLEL)]  # unknown, one attempt each
 
     answers = _fire(servers, [{"card_number": card, "pin": WRONG_PIN} for card in cards])
@@ -151,7 +141,9 @@ def test_a_server_started_with_fake_now_in_a_window_answers_503(start_servers):
         start_time=dt.time(0, 0),
         duration_minutes=7 * 60,
     )
-    servers = start_servers(ip_throttle="50/15m", fake_now="2026-12-07T03:00:00+09:00")
+    servers = start_servers(
+        lockout_threshold=THRESHOLD, ip_throttle="50/15m", fake_now="2026-12-07T03:00:00+09:00"
+    )
 
     for server in servers:
         answer = server.browser().get(reverse("members:login"))
