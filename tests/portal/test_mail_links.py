@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import MemberFactory
+from tests.factories import DEFAULT_PIN, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,9 @@ def test_the_verification_links_are_on_the_base_url(member, mailbox):
     client = forged()
     client.force_login(member, backend="members.backends.CardPinBackend")
 
-    client.post(reverse("members:settings-email"), {"email": "new@example.jp"})
+    client.post(
+        reverse("members:settings-email"), {"email": "new@example.jp", "current_pin": DEFAULT_PIN}
+    )
     client.post(reverse("members:settings-email-resend"))
 
     assert len(mail.outbox) == 2
