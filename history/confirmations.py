@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from history.models import Confirmation
@@ -35,6 +36,10 @@ class Refusal(Exception):
         self.code = code
         self.message = message
         self.amount: int | None = None  # set by carry_out: the amount that was refused
+
+    def as_validation_error(self) -> ValidationError:
+        """Return the refusal as a form error (its code is the page's data-error-code)."""
+        return ValidationError(self.message, code=self.code)
 
 
 class NotPending(Exception):

@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from history.models import Kind
-from history.services import MINIMUM_AMOUNT
+from history.rules import (
+    MINIMUM_AMOUNT,
+    LedgerRefusal,
+    check_borrowing_amount,
+    check_repayment_amount,
+)
 from portal import clock
 
 # The history goes back no further than the portal's oldest possible contract, and a filter
@@ -45,42 +50,44 @@ class AmountField(forms.CharField):
 
 
 class _LedgerAmountForm(forms.Form):
-    """An amount from 1,000 yen up to `maximum`."""
+    """An amount up to `maximum`, within the limits that `history.rules` checks."""
 
-    range_message = ""
-    # A repayment may pay off a balance below 1,000 yen exactly; a borrowing never goes below.
-    maximum_may_be_below_minimum = False
+    help_message = ""  # formatted with the minimum amount
 
     def __init__(self, *args, maximum: int, **kwargs):
         self.maximum = maximum
         super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = self.help_message % {"minimum": f"{MINIMUM_AMOUNT:,}"}
+
+    def check_amount(self, amount: int) -> None:
+        """Raise LedgerRefusal if the rules refuse `amount` against `maximum`."""
+        raise NotImplementedError
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount is None:
             raise ValidationError(_("金額を入力してください。"), code="required")
-        exact_small_maximum = self.maximum_may_be_below_minimum and amount == self.maximum
-        too_small = amount < MINIMUM_AMOUNT and not exact_small_maximum
-        if too_small or amount > self.maximum or amount == 0:
-            raise ValidationError(
-                self.range_message,
-                code="amount_out_of_range",
-                params={"maximum": f"{self.maximum:,}"},
-            )
+        try:
+            self.check_amount(amount)
+        except LedgerRefusal as refusal:
+            raise refusal.as_validation_error() from None
         return amount
 
 
 class BorrowForm(_LedgerAmountForm):
-    amount = AmountField(help_text=_("1,000円以上、ご利用可能額まで1円単位で指定できます。"))
-    range_message = _(
-        "お借入れ金額は1,000円以上、ご利用可能額（%(maximum)s円）以内で入力してください。"
-    )
+    amount = AmountField()
+    help_message = _("%(minimum)s円以上、ご利用可能額まで1円単位で指定できます。")
+
+    def check_amount(self, amount: int) -> None:
+        check_borrowing_amount(amount=amount, available=self.maximum)
 
 
 class RepayForm(_LedgerAmountForm):
-    amount = AmountField(help_text=_("1,000円以上、完済金額まで1円単位で指定できます。"))
-    range_message = _("ご返済金額は1,000円以上、完済金額（%(maximum)s円）以内で入力してください。")
-    maximum_may_be_below_minimum = True  # the payoff
+    amount = AmountField()
+    help_message = _("%(minimum)s円以上、完済金額まで1円単位で指定できます。")
+
+    def check_amount(self, amount: int) -> None:
+        check_repayment_amount(amount=amount, payoff=self.maximum)
 
 
 class HistoryFilterForm(forms.Form):

@@ -32,11 +32,6 @@ def days_in_year(year: int) -> int:
     return 366 if calendar.isleap(year) else 365
 
 
-def daily_rate(rate_percent: Decimal, day: dt.date) -> Fraction:
-    """Return the fraction of the balance that one day at `rate_percent` a year costs."""
-    return Fraction(rate_percent) / 100 / days_in_year(day.year)
-
-
 def _days_by_year(after: dt.date, through: dt.date, excluded: Sequence[Period]) -> dict[int, int]:
     """Count the days in (after, through] by year, leaving out `excluded` days."""
     counts: dict[int, int] = {}

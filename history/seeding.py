@@ -221,7 +221,7 @@ def seed_histories(
             )
         )
         contract.principal_balance = state.principal
-        if contract.status != ContractStatus.TERMINATED:
+        if not contract.is_terminated:
             overdue = state.next_due_date is not None and state.next_due_date < today
             contract.status = ContractStatus.SUSPENDED if overdue else ContractStatus.ACTIVE
         contracts.append(contract)

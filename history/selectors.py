@@ -1,9 +1,11 @@
-"""Reads of the ledger: where a member's loan stands on a given day."""
+"""Reads of the ledger: where a member's loan stands on a given day, the history's
+filters, totals and the balance chart's points."""
 
+import dataclasses
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Q, Subquery
+from django.db.models import Count, Max, Min, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from history import interest
@@ -16,16 +18,25 @@ from history.models import (
     Kind,
     LedgerEntry,
 )
-from members.models import LoanContract
+from members.models import LoanContract, Member
+from portal import clock
 
 __all__ = [
+    "CHART_STEPS",
+    "HistoryFilter",
     "LoanPosition",
     "balance_over_time",
+    "chart_points",
+    "filtered_history",
+    "history_figures",
     "ledger_state",
+    "loan_figures",
     "loan_position",
     "local_date",
     "terms_of",
 ]
+
+CHART_STEPS = 120  # the balance chart draws at most this many changes, however long the period
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -81,6 +92,107 @@ def ledger_state(contract: LoanContract) -> LedgerState:
 def loan_position(*, contract: LoanContract, on: dt.date) -> LoanPosition:
     """Return the loan's position on `on`, as if everything were settled that day."""
     return position_on(state=ledger_state(contract), terms=terms_of(contract), on=on)
+
+
+def loan_figures(*, contract: LoanContract) -> dict:
+    """Return the figures the member pages show of a contract today: the contract, its
+    position and the available credit."""
+    position = loan_position(contract=contract, on=clock.today())
+    return {
+        "contract": contract,
+        "position": position,
+        "available": contract.available_credit_at(position.principal),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryFilter:
+    """What the history filters chose: the entries of the period (every kind) and a kind."""
+
+    entries: QuerySet  # of the period, every kind
+    kind: str  # "" for every kind
+    start: dt.datetime | None  # the period, from `start` up to but excluding `end`
+    end: dt.datetime | None
+
+    @property
+    def kind_condition(self) -> Q:
+        return Q(kind=self.kind) if self.kind else Q()
+
+    @property
+    def shown(self) -> QuerySet:
+        """Return the entries listed: those of the period and the kind."""
+        return self.entries.filter(self.kind_condition)
+
+    def nothing(self) -> "HistoryFilter":
+        """Return the filter that shows no entry (the filters asked were invalid)."""
+        return dataclasses.replace(self, entries=self.entries.none())
+
+
+def filtered_history(
+    *,
+    member: Member,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    kind: str = "",
+) -> HistoryFilter:
+    """Return the member's history from `date_from` through `date_to` (local days)."""
+    entries = LedgerEntry.objects.for_member(member)
+    start = end = None
+    if date_from:
+        start = _start_of(date_from)
+        entries = entries.filter(occurred_at__gte=start)
+    if date_to:
+        end = _start_of(date_to + dt.timedelta(1))
+        entries = entries.filter(occurred_at__lt=end)
+    return HistoryFilter(entries=entries, kind=kind, start=start, end=end)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def history_figures(history: HistoryFilter) -> dict:
+    """Return, in one query, the totals of the entries shown (`count`, `borrowed`,
+    `repaid`, `interest`, `late_damages`, `principal`) and the chart's span over every
+    kind of the period (`changes`, `first_change`, `last_change`)."""
+    kind = history.kind_condition
+    moving = Q(kind__in=MOVING_PRINCIPAL_KINDS)
+    return history.entries.aggregate(
+        count=Count("id", filter=kind),
+        borrowed=Sum("amount", filter=kind & Q(kind=Kind.BORROWING), default=0),
+        repaid=Sum("amount", filter=kind & Q(kind=Kind.REPAYMENT), default=0),
+        interest=Sum("interest_paid", filter=kind, default=0),
+        late_damages=Sum("late_damages_paid", filter=kind, default=0),
+        principal=Sum("principal_paid", filter=kind, default=0),
+        changes=Count("id", filter=moving),
+        first_change=Min("occurred_at", filter=moving),
+        last_change=Max("occurred_at", filter=moving),
+    )
+
+
+def chart_points(
+    *, member_id: int, history: HistoryFilter, figures: dict
+) -> list[tuple[dt.datetime, int]]:
+    """Return the points of the principal balance over the whole period, whatever the kind
+    filter: from the period's start (or the first change) to its end (or now); none when
+    the balance did not change in the period (a flat line says nothing the figures do not).
+    """
+    if not figures["changes"]:
+        return []
+    start = history.start or figures["first_change"]
+    end = max(clock.now(), figures["last_change"])
+    if history.end is not None:
+        end = min(end, history.end - dt.timedelta(microseconds=1))  # date_to's last instant
+    points = balance_over_time(
+        member_id=member_id,
+        start=start,
+        end=end,
+        steps=CHART_STEPS,
+        changes_in_period=figures["changes"],
+    )
+    if len({balance for _moment, balance in points}) < 2:
+        return []
+    return points
 
 
 # Up to this many changes per chart step, the chart draws every change of the period.

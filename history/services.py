@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from history import accounting
-from history.confirmations import Refusal
 from history.models import (
     Channel,
     DueStatus,
@@ -17,19 +16,15 @@ from history.models import (
     LedgerEntry,
     MailPreference,
 )
+from history.rules import LedgerRefusal, check_borrowing_amount, check_repayment_amount
 from history.selectors import ledger_state, local_date, terms_of
 from members.models import ContractStatus, LoanContract, Member, StatementDelivery
 from members.services import notify_member
 from portal import clock
 
-MINIMUM_AMOUNT = 1_000
 # A transfer requested on Saturday from 23:30 is paid out the next morning (SPEC §3).
 SATURDAY_NIGHT_CUTOFF = dt.time(23, 30)
 NEXT_MORNING_PAYOUT = dt.time(9, 0)
-
-
-class LedgerRefusal(Refusal):
-    """A borrowing or repayment that the rules do not allow; `code` says which rule."""
 
 
 def transfer_payout_time(requested_at: dt.datetime) -> dt.datetime:
@@ -77,7 +72,7 @@ def check_borrowing(
     channel: str = Channel.TRANSFER,
 ) -> None:
     """Raise LedgerRefusal if the rules do not allow this borrowing (nothing is written)."""
-    if contract.status == ContractStatus.TERMINATED:
+    if contract.is_terminated:
         raise LedgerRefusal(
             "contract_terminated", _("ご契約が終了しているため、お借入れできません。")
         )
@@ -90,13 +85,9 @@ def check_borrowing(
         raise LedgerRefusal(
             "no_transfer_account", _("お借入れの前に、振込先口座をご登録ください。")
         )
-    available = max(0, contract.credit_limit - position.principal)
-    if amount < MINIMUM_AMOUNT or amount > available:
-        raise LedgerRefusal(
-            "amount_out_of_range",
-            _("お借入れ金額は1,000円以上、ご利用可能額（%(available)s円）以内で入力してください。")
-            % {"available": f"{available:,}"},
-        )
+    check_borrowing_amount(
+        amount=amount, available=contract.available_credit_at(position.principal)
+    )
 
 
 @transaction.atomic
@@ -159,12 +150,7 @@ def repay(*, member: Member, amount: int, channel: str = Channel.INTERNET) -> Le
     position = accounting.position_on(state=state, terms=terms_of(contract), on=today)
     if position.payoff == 0:
         raise LedgerRefusal("nothing_to_repay", _("ご返済いただくお借入れ残高はありません。"))
-    if amount > position.payoff or (amount < MINIMUM_AMOUNT and amount != position.payoff):
-        raise LedgerRefusal(
-            "amount_out_of_range",
-            _("ご返済金額は1,000円以上、完済金額（%(payoff)s円）以内で入力してください。")
-            % {"payoff": f"{position.payoff:,}"},
-        )
+    check_repayment_amount(amount=amount, payoff=position.payoff)
     split = accounting.split_repayment(position, amount)
     entry, *_benefit = LedgerEntry.objects.bulk_create(
         repayment_entries(

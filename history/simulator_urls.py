@@ -1,8 +1,8 @@
 from django.urls import path
 
-from history import views
+from history import simulator_views
 
 # Public (not a member page), so it stays open during maintenance.
 app_name = "simulator"
 
-urlpatterns = [path("", views.simulator_view, name="simulator")]
+urlpatterns = [path("", simulator_views.simulator_view, name="simulator")]

@@ -9,7 +9,7 @@ login service answers `contract_terminated` only after the credentials were righ
 from django.contrib.auth.backends import ModelBackend
 from django.views.decorators.debug import sensitive_variables
 
-from members.models import ContractStatus, Member
+from members.models import Member
 
 
 class _MemberBackend(ModelBackend):
@@ -22,7 +22,7 @@ class _MemberBackend(ModelBackend):
         if member is None or not self.user_can_authenticate(member):
             return None
         contract = getattr(member, "contract", None)
-        if contract is not None and contract.status == ContractStatus.TERMINATED:
+        if contract is not None and contract.is_terminated:
             return None
         return member
 

@@ -37,6 +37,15 @@ def legal_rate_cap(credit_limit: int) -> Decimal:
     return LEGAL_RATE_CAP_TOP
 
 
+def legal_rate_cap_condition() -> Q:
+    """Return the database's form of `legal_rate_cap`: each limit's rate within its cap."""
+    condition, floor = Q(), {}
+    for below, cap in LEGAL_RATE_CAPS:
+        condition |= Q(**floor, credit_limit__lt=below, annual_rate__lte=cap)
+        floor = {"credit_limit__gte": below}
+    return condition | Q(**floor, annual_rate__lte=LEGAL_RATE_CAP_TOP)
+
+
 class StatementDelivery(models.TextChoices):
     POST = "post", _("郵送")
     WEB = "web", _("Web明細")
@@ -267,16 +276,7 @@ class LoanContract(models.Model):
                 condition=Q(annual_rate__gte=MIN_RATE, annual_rate__lte=MAX_RATE),
             ),
             models.CheckConstraint(
-                name="contract_rate_legal_cap",
-                condition=(
-                    Q(credit_limit__lt=100_000, annual_rate__lte=Decimal("20.0"))
-                    | Q(
-                        credit_limit__gte=100_000,
-                        credit_limit__lt=1_000_000,
-                        annual_rate__lte=Decimal("18.0"),
-                    )
-                    | Q(credit_limit__gte=1_000_000, annual_rate__lte=LEGAL_RATE_CAP_TOP)
-                ),
+                name="contract_rate_legal_cap", condition=legal_rate_cap_condition()
             ),
             models.CheckConstraint(
                 name="contract_late_damages_rate_fixed",
@@ -309,9 +309,14 @@ class LoanContract(models.Model):
                     }
                 )
 
+    def available_credit_at(self, principal: int) -> int:
+        """Return what may still be borrowed while `principal` is owed."""
+        return max(0, self.credit_limit - principal)
+
     @property
     def available_credit(self) -> int:
-        return max(0, self.credit_limit - self.principal_balance)
+        """Return what may still be borrowed, by the stored principal balance."""
+        return self.available_credit_at(self.principal_balance)
 
     @property
     def is_terminated(self) -> bool:

@@ -19,7 +19,6 @@ from members import lockout, sessions
 from members.backends import StaffBackend
 from members.models import (
     ChangeKind,
-    ContractStatus,
     KnownDevice,
     LoanContract,
     LoginAttempt,
@@ -105,7 +104,7 @@ def attempt_login(
     lockout.unlock_credential(method=method, identifier=identifier)
     lockout.give_back_address(address)
     contract = getattr(member, "contract", None)
-    if contract is not None and contract.status == ContractStatus.TERMINATED:
+    if contract is not None and contract.is_terminated:
         return _record(request, method, identifier, LoginResult.CONTRACT_TERMINATED, member)
 
     previous_login = member.last_login

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from history import services
 from history.models import Channel, Kind, LedgerEntry
-from history.selectors import balance_over_time
-from history.views import CHART_STEPS
+from history.selectors import CHART_STEPS, balance_over_time
 from members.models import DueDay, StatementDelivery
 from tests.factories import MemberFactory, TransferAccountFactory
 

@@ -17,7 +17,6 @@ from history.interest import (
     Period,
     accrue,
     accrue_over_history,
-    daily_rate,
     days_in_year,
     days_owed,
     merge_periods,
@@ -147,12 +146,6 @@ def test_the_year_of_each_day_decides_its_divisor():
 )
 def test_days_in_year_follow_the_gregorian_calendar(year, days):
     assert days_in_year(year) == days
-
-
-def test_daily_rate_uses_the_days_own_year():
-    assert daily_rate(Decimal("17.8"), D(2027, 12, 31)) == Fraction(178, 1000 * 365)
-    assert daily_rate(Decimal("17.8"), D(2028, 1, 1)) == Fraction(178, 1000 * 366)
-    assert daily_rate(Decimal("17.8"), D(2028, 12, 31)) == Fraction(178, 1000 * 366)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from members.models import LATE_DAMAGES_RATE, LoanContract, legal_rate_cap
+from members.models import LATE_DAMAGES_RATE, MAX_RATE, LoanContract, legal_rate_cap
 from tests.factories import LoanContractFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,25 @@ def test_the_late_damages_rate_is_fixed_at_twenty_percent():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         LoanContract.objects.filter(pk=stored.pk).update(late_damages_rate=Decimal("29.2"))
+
+
+@pytest.mark.parametrize(
+    ("credit_limit", "cap"),
+    [
+        (99_999, Decimal("20.00")),
+        (100_000, Decimal("18.00")),
+        (999_999, Decimal("18.00")),
+        (1_000_000, Decimal("15.00")),
+    ],
+)
+def test_the_database_holds_each_limit_to_the_same_legal_cap(credit_limit, cap):
+    """The check constraint is built from the caps `legal_rate_cap` reads."""
+    stored = LoanContractFactory(credit_limit=credit_limit, annual_rate=Decimal("4.50"))
+    rows = LoanContract.objects.filter(pk=stored.pk)
+    assert legal_rate_cap(credit_limit) == cap
+
+    # A cap above MAX_RATE is held by the rate range as well: up to MAX_RATE is allowed then.
+    rows.update(annual_rate=min(cap, MAX_RATE))
+    if cap < MAX_RATE:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows.update(annual_rate=cap + Decimal("0.01"))
