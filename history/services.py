@@ -19,7 +19,7 @@ from history.models import (
 )
 from history.selectors import ledger_state, local_date, terms_of
 from members.models import ContractStatus, LoanContract, Member, StatementDelivery
-from members.services import notify_member
+from members.notifications import notify_member
 from portal import clock
 
 MINIMUM_AMOUNT = 1_000
