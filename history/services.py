@@ -19,7 +19,7 @@ from history.models import (
 from history.rules import LedgerRefusal, check_borrowing_amount, check_repayment_amount
 from history.selectors import ledger_state, local_date, terms_of
 from members.models import ContractStatus, LoanContract, Member, StatementDelivery
-from members.services import notify_member
+from members.notifications import notify_member
 from portal import clock
 
 # A transfer requested on Saturday from 23:30 is paid out the next morning (SPEC §3).

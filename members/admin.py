@@ -29,7 +29,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from members import credentials, lockout, services
+from members import account, credentials, lockout, staff_actions
 from members.demo import reset_demo_personas
 from members.fake_data import (
     GENERATED_PASSWORD,
@@ -374,7 +374,7 @@ class MemberAdmin(UserAdmin):
     def unlock_web_id(self, request, queryset):
         members = list(queryset.members().filter(web_id__isnull=False))
         for member in members:
-            services.unlock_web_id(member=member)
+            account.unlock_web_id(member=member)
             self.log_change(request, member, _("Web-IDのロックを解除しました。"))
         self._report(request, members, _("Web-IDのロックを解除しました。"))
 
@@ -382,7 +382,7 @@ class MemberAdmin(UserAdmin):
     def unlock_staff(self, request, queryset):
         staff_users = list(queryset.filter(is_staff=True, username__isnull=False))
         for staff in staff_users:
-            services.unlock_staff(staff=staff)
+            staff_actions.unlock_staff(staff=staff)
             self.log_change(request, staff, _("スタッフIDのロックを解除しました。"))
         self._report(request, staff_users, _("スタッフIDのロックを解除しました。"))
 
@@ -408,7 +408,7 @@ class MemberAdmin(UserAdmin):
     def _set_status(self, request, queryset, status, log_message):
         members = list(queryset.members().select_related("contract"))
         for member in members:
-            services.set_contract_status(contract=member.contract, status=status)
+            staff_actions.set_contract_status(contract=member.contract, status=status)
             self.log_change(request, member, log_message)
         self._report(request, members, log_message)
 
@@ -459,7 +459,7 @@ class MemberAdmin(UserAdmin):
             raise PermissionDenied
         form = SetPinForm(request.POST or None, member=member)
         if request.method == "POST" and form.is_valid():
-            services.set_new_pin(member=member, new_pin_secret=form.cleaned_data["new_pin"])
+            staff_actions.set_new_pin(member=member, new_pin_secret=form.cleaned_data["new_pin"])
             self.log_change(
                 request, member, _("本人確認のうえ暗証番号を再設定しました（カードのロック解除）。")
             )

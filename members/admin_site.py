@@ -30,10 +30,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from members import services
+from members import staff_login
 from members.forms import normalise_digits
 from members.models import LoginResult
-from members.views import _until_the_throttle_window_passes
+from portal.throttle import with_retry_after
 
 STAFF_LOGIN_ERRORS = {
     LoginResult.INVALID_CREDENTIALS: _(
@@ -99,7 +99,7 @@ def _coded_error(messages_by_result, result) -> ValidationError:
 
 class StaffAdminSite(admin.AdminSite):
     def has_permission(self, request):
-        return super().has_permission(request) and services.staff_signed_in(request.user)
+        return super().has_permission(request) and staff_login.staff_signed_in(request.user)
 
     def awaits_code(self, request) -> bool:
         """Return whether the session gave a right staff password but no code yet."""
@@ -127,7 +127,7 @@ class StaffAdminSite(admin.AdminSite):
                 return redirect(self._with_next(request, "admin:login_code"))
         form = StaffLoginForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            outcome = services.attempt_staff_login(
+            outcome = staff_login.attempt_staff_login(
                 request=request,
                 username=form.cleaned_data["username"],
                 password_secret=form.cleaned_data["password"],
@@ -138,7 +138,7 @@ class StaffAdminSite(admin.AdminSite):
                 return redirect(self._with_next(request, "admin:login_code"))
             form.add_error(None, _coded_error(STAFF_LOGIN_ERRORS, outcome.result))
             if outcome.result == LoginResult.THROTTLED:
-                return _until_the_throttle_window_passes(self._login_page(request, form, 429))
+                return with_retry_after(self._login_page(request, form, 429))
         return self._login_page(request, form)
 
     @method_decorator(sensitive_post_parameters("otp_token"))
@@ -147,10 +147,10 @@ class StaffAdminSite(admin.AdminSite):
     def login_code(self, request):
         if not self.awaits_code(request):
             return redirect(self._with_next(request, "admin:login"))
-        has_device = services.staff_device(request.user) is not None
+        has_device = staff_login.staff_device(request.user) is not None
         form = CodeForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and has_device and form.is_valid():
-            outcome = services.verify_staff_code(
+            outcome = staff_login.verify_staff_code(
                 request=request, code_secret=form.cleaned_data["otp_token"]
             )
             if outcome.succeeded:
@@ -160,9 +160,7 @@ class StaffAdminSite(admin.AdminSite):
                 return self._login_page(request, StaffLoginForm(), ended=error)
             form.add_error(None, error)
             if outcome.result == LoginResult.THROTTLED:
-                return _until_the_throttle_window_passes(
-                    self._code_page(request, form, has_device, 429)
-                )
+                return with_retry_after(self._code_page(request, form, has_device, 429))
         return self._code_page(request, form, has_device)
 
     @method_decorator(require_POST)
@@ -214,13 +212,13 @@ class StaffAdminSite(admin.AdminSite):
         """Enrol or replace the signed-in staff member's own TOTP device."""
         staff = request.user
         if request.method == "POST" and "start" in request.POST:
-            services.start_staff_device(staff=staff)
+            staff_login.start_staff_device(staff=staff)
             return redirect("admin:two_factor")
-        pending = services.pending_staff_device(staff)
+        pending = staff_login.pending_staff_device(staff)
         confirming = request.method == "POST" and pending is not None
         form = CodeForm(request.POST if confirming else None)
         if confirming and form.is_valid():
-            if services.confirm_staff_device(
+            if staff_login.confirm_staff_device(
                 request=request, device=pending, code_secret=form.cleaned_data["otp_token"]
             ):
                 messages.success(request, _("二段階認証の端末を登録しました。"))
@@ -232,7 +230,7 @@ class StaffAdminSite(admin.AdminSite):
         context = {
             **self.each_context(request),
             "title": _("二段階認証"),
-            "device": services.staff_device(staff),
+            "device": staff_login.staff_device(staff),
             "pending": pending,
             "qr_svg": _qr_svg(pending.config_url) if pending else "",
             "secret": _base32_secret(pending) if pending else "",

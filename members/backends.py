@@ -14,11 +14,7 @@ from members.models import Member
 
 class _MemberBackend(ModelBackend):
     def get_user(self, user_id):
-        member = (
-            Member.objects.select_related("contract")
-            .filter(pk=user_id, member_number__isnull=False)
-            .first()
-        )
+        member = Member.objects.members().select_related("contract").filter(pk=user_id).first()
         if member is None or not self.user_can_authenticate(member):
             return None
         contract = getattr(member, "contract", None)

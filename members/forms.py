@@ -51,7 +51,6 @@ def _numeric_input(**attrs):
 
 
 class CardLoginForm(forms.Form):
-    method = "card"
     card_number = CredentialField(
         rule=credentials.CARD_NUMBER,
         widget=forms.TextInput(attrs=_numeric_input(maxlength=16)),
@@ -71,7 +70,6 @@ class CardLoginForm(forms.Form):
 
 
 class WebIdLoginForm(forms.Form):
-    method = "web_id"
     web_id = CredentialField(
         rule=credentials.WEB_ID,
         widget=forms.TextInput(attrs={"autocomplete": "username", "maxlength": 32}),
@@ -86,6 +84,9 @@ class WebIdLoginForm(forms.Form):
 
     def credentials(self) -> tuple[str, str]:
         return self.cleaned_data["web_id"], self.cleaned_data["password"]
+
+
+LOGIN_FORMS = {LoginMethod.CARD: CardLoginForm, LoginMethod.WEB_ID: WebIdLoginForm}
 
 
 # --- Account self-service (SPEC §5) ------------------------------------------------
@@ -114,7 +115,7 @@ def _as_on_a_passbook(kana: str) -> str:
 class ReauthenticationMixin:
     """Ask again for the secret of the session's login method (SPEC §4): `current_pin` after
     a card login, `current_password` after a Web-ID login. The view checks it under the
-    lockout (`services.reauthenticate`)."""
+    lockout (`login.reauthenticate`)."""
 
     def ask_current_secret(self, method: str, *, allow_empty: bool = False) -> None:
         self.reauthentication_method = method
@@ -201,7 +202,7 @@ class NewWebIdForm(ReauthenticationMixin, NewPasswordForm):
         # there is a Web-ID, else with the card PIN (the view checks it under the lockout).
         if member.web_id:
             self.fields["web_id"].initial = member.web_id
-        self.ask_current_secret(LoginMethod.WEB_ID if member.web_id else LoginMethod.CARD)
+        self.ask_current_secret(member.preferred_login_method)
         self.order_fields(self.field_order)
 
     def chosen_web_id(self) -> str | None:

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -208,8 +209,15 @@ class Member(AbstractBaseUser, PermissionsMixin):
         return bool(self.web_id)
 
     @property
-    def masked_card_number(self) -> str:
-        return mask_identifier(self.card_number or "")
+    def preferred_login_method(self) -> str:
+        """Return the LoginMethod whose secret to ask for when nothing says which: the
+        Web-ID's password where there is one, else the card's PIN."""
+        return LoginMethod.WEB_ID if self.web_id else LoginMethod.CARD
+
+    @property
+    def is_member(self) -> bool:
+        """Return whether this is a borrower, who uses the member page (staff never do)."""
+        return bool(self.member_number)
 
 
 def mask_identifier(value: str) -> str:
@@ -366,6 +374,39 @@ class LoginMethod(models.TextChoices):
     # Staff signing in to the admin: the staff ID's password, then the TOTP code.
     STAFF = "staff", _("スタッフID・パスワード（管理画面）")
     STAFF_CODE = "totp", _("スタッフ確認コード（管理画面）")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What the credential of a login method is on a Member."""
+
+    # The Member field that holds the identifier; also the backend's keyword for it.
+    identifier_field: str
+    # For the members' methods: the backend's keyword for the secret, the name of the
+    # Member method that checks the secret, and the backend (Django records it in the
+    # session at login).
+    secret_argument: str = ""
+    check_secret: str = ""
+    backend: str = ""
+
+
+LOGIN_CREDENTIALS = {
+    LoginMethod.CARD: Credential(
+        identifier_field="card_number",
+        secret_argument="pin_secret",
+        check_secret="check_pin",
+        backend="members.backends.CardPinBackend",
+    ),
+    LoginMethod.WEB_ID: Credential(
+        identifier_field="web_id",
+        secret_argument="password",
+        check_secret="check_password",
+        backend="members.backends.WebIdBackend",
+    ),
+    # Staff sign in through their own service (members.staff_login), by staff ID.
+    LoginMethod.STAFF: Credential(identifier_field="username"),
+    LoginMethod.STAFF_CODE: Credential(identifier_field="username"),
+}
 
 
 class LoginResult(models.TextChoices):

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
+from members.login import PREVIOUS_LOGIN_SESSION_KEY
 from members.models import LoginAttempt, Member
-from members.services import PREVIOUS_LOGIN_SESSION_KEY
 
 
 def previous_login_at(session) -> dt.datetime | None:

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from members.models import LoginMethod, Member, MemberSession
+from members.models import LOGIN_CREDENTIALS, Member, MemberSession
 
 STARTED_AT_SESSION_KEY = "members_session_started_at"
 LAST_ACTIVITY_SESSION_KEY = "members_last_activity"
@@ -35,8 +35,9 @@ ABSOLUTE = "session_expired"
 
 # The backend Django records in the session at login tells how the member logged in.
 LOGIN_METHOD_OF_BACKEND = {
-    "members.backends.CardPinBackend": LoginMethod.CARD,
-    "members.backends.WebIdBackend": LoginMethod.WEB_ID,
+    credential.backend: method
+    for method, credential in LOGIN_CREDENTIALS.items()
+    if credential.backend
 }
 
 
@@ -69,13 +70,11 @@ def ended_by_time(data: Mapping, *, now: dt.datetime) -> str | None:
 def login_method(session: Mapping, *, member: Member) -> str:
     """Return how the member logged in to this session (LoginMethod).
 
-    A session opened some other way (a test's force_login) falls back to the Web-ID's
-    password where there is one, else the card's PIN.
+    A session opened some other way (a test's force_login) falls back to the member's
+    `preferred_login_method`.
     """
     method = LOGIN_METHOD_OF_BACKEND.get(session.get(BACKEND_SESSION_KEY, ""))
-    if method is None:
-        method = LoginMethod.WEB_ID if member.web_id else LoginMethod.CARD
-    return method
+    return method or member.preferred_login_method
 
 
 def _store() -> SessionBase:

@@ -1,6 +1,8 @@
 from django.dispatch import Signal
 
-from members import services, sessions
+from members import sessions
+from members.decorators import is_member
+from members.limits import client_address
 from portal import clock
 
 
@@ -16,19 +18,19 @@ def start_session(sender, request, user, **kwargs):
         return
     now = clock.now()
     sessions.started(request.session, now=now)
-    if getattr(user, "member_number", None):
+    if is_member(user):
         sessions.record_login(
             member=user,
             session=request.session,
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            client_address=services.client_address(request),
+            client_address=client_address(request),
             now=now,
         )
 
 
 def forget_session(sender, request, user, **kwargs):
     """Remove the record of a member's session that logs out (or times out)."""
-    if request is None or not getattr(user, "member_number", None):
+    if request is None or user is None or not is_member(user):
         return
     sessions.forget(request.session.session_key)
 

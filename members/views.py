@@ -16,10 +16,11 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from members import lockout, selectors, services, sessions
+from members import account, limits, login, selectors, sessions
 from members.dashboard import render_panels
 from members.decorators import is_member, member_required
 from members.forms import (
+    LOGIN_FORMS,
     CardLoginForm,
     EmailChangeForm,
     ForgotPasswordForm,
@@ -36,6 +37,7 @@ from members.tokens import email_verification_token, password_recovery_token
 from portal import clock
 from portal.after_response import after_response
 from portal.mail import absolute_url
+from portal.throttle import with_retry_after
 
 LOGIN_ERROR_MESSAGES = {
     LoginResult.INVALID_CREDENTIALS: gettext_lazy(
@@ -59,8 +61,6 @@ LOGIN_ERROR_MESSAGES = {
 # A random id per browser, so a login from a browser not seen before can be told apart.
 DEVICE_COOKIE = "portal_device"
 DEVICE_COOKIE_MAX_AGE = 2 * 365 * 24 * 60 * 60
-
-LOGIN_FORMS = {"card": CardLoginForm, "web_id": WebIdLoginForm}
 
 
 def _render_login(request, *, card_form=None, web_id_form=None, status=200):
@@ -97,7 +97,7 @@ def login_submit(request, method):
         return _render_login(request, **forms)
     identifier, secret_value = form.credentials()
     device_token = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(32)
-    outcome = services.attempt_login(
+    outcome = login.attempt_login(
         request=request,
         method=method,
         identifier=identifier,
@@ -117,15 +117,8 @@ def login_submit(request, method):
         return response
     form.add_error(None, _login_error(outcome.result))
     if outcome.result == LoginResult.THROTTLED:
-        return _until_the_throttle_window_passes(_render_login(request, **forms, status=429))
+        return with_retry_after(_render_login(request, **forms, status=429))
     return _render_login(request, **forms)
-
-
-def _until_the_throttle_window_passes(response):
-    """Tell a throttled client (and scripts) how long to wait: at most one window."""
-    _failures, window_seconds = settings.PORTAL_IP_THROTTLE
-    response["Retry-After"] = str(window_seconds)
-    return response
 
 
 def _login_error(result):
@@ -191,19 +184,19 @@ def settings_web_id(request):
     form = NewWebIdForm(_posted(request), member=member)
     if request.method == "POST" and form.is_valid() and _reauthenticated(member, form):
         try:
-            services.set_web_id(
+            account.set_web_id(
                 member=member,
                 web_id=form.cleaned_data["web_id"],
                 password=form.cleaned_data["password"],
             )
-        except services.WebIdTaken:
+        except account.WebIdTaken:
             form.add_error("web_id", _web_id_taken_error())
         else:
             sessions.keep_after_credential_change(request, member)
             messages.success(request, _("Web-IDとパスワードを保存しました。"), extra_tags="saved")
             return redirect("members:settings")
-    if form.has_error("web_id", "web_id_taken") and not lockout.reserve_address(
-        services.client_address(request)
+    if form.has_error("web_id", "web_id_taken") and not limits.reserve_address(
+        limits.client_address(request)
     ):
         # "Taken" tells whether a Web-ID exists, a first step towards guessing its
         # password: each such answer counts like a failed login from this address, and
@@ -216,7 +209,7 @@ def settings_web_id(request):
 def _reauthenticated(member, form) -> bool:
     """Check the current secret the form asked for; explain a refusal on its field."""
     field = form.current_secret_field
-    result = services.reauthenticate(
+    result = login.reauthenticate(
         member=member,
         current_secret=form.cleaned_data[field],
         method=form.reauthentication_method,
@@ -263,13 +256,13 @@ def settings_email(request):
     )
     if request.method == "POST" and form.is_valid() and _reauthenticated(member, form):
         try:
-            services.request_email_verification(
+            account.request_email_verification(
                 member=member,
                 new_email=form.cleaned_data["email"],
                 build_url=lambda uidb64, token: absolute_url("members:verify-email", uidb64, token),
                 current_session_key=request.session.session_key,
             )
-        except services.TooManyMails:
+        except account.TooManyMails:
             form.add_error("email", _too_many_mails_error())
             return render(request, "members/settings/email.html", {"form": form, "member": member})
         messages.success(
@@ -287,13 +280,13 @@ def settings_email_resend(request):
     member = request.user
     if (member.email and not member.email_verified) or member.pending_email:
         try:
-            services.request_email_verification(
+            account.request_email_verification(
                 member=member,
                 new_email=None,
                 build_url=lambda uidb64, token: absolute_url("members:verify-email", uidb64, token),
                 current_session_key=request.session.session_key,
             )
-        except services.TooManyMails:
+        except account.TooManyMails:
             messages.error(request, _too_many_mails_error().message, extra_tags="too_many_mails")
         else:
             messages.success(
@@ -326,7 +319,7 @@ def settings_profile(request):
         and form.is_valid()
         and (not form.changes_phone or _reauthenticated(member, form))
     ):
-        services.update_profile(
+        account.update_profile(
             member=member,
             changes={name: form.cleaned_data[name] for name in ProfileForm.Meta.fields},
             current_session_key=request.session.session_key,
@@ -350,7 +343,7 @@ def settings_transfer_account(request):
         reauthentication_method=_reauthentication_method(request),
     )
     if request.method == "POST" and form.is_valid() and _reauthenticated(member, form):
-        services.set_transfer_account(
+        account.set_transfer_account(
             member=member,
             account={name: form.cleaned_data[name] for name in TransferAccountForm.Meta.fields},
             current_session_key=request.session.session_key,
@@ -371,7 +364,7 @@ def settings_statement(request):
         _posted(request), initial={"statement_delivery": member.statement_delivery}
     )
     if request.method == "POST" and form.is_valid():
-        services.set_statement_delivery(
+        account.set_statement_delivery(
             member=member, delivery=form.cleaned_data["statement_delivery"]
         )
         messages.success(request, _("書面の受取方法を変更しました。"), extra_tags="saved")
@@ -435,7 +428,7 @@ def verify_email(request, uidb64, token):
     if member is None:
         return render(request, "members/account/link_invalid.html", status=400)
     if request.method == "POST":
-        services.verify_email(member=member)
+        account.verify_email(member=member)
         return render(request, "members/account/email_verified.html", {"email": member.email})
     return render(
         request,
@@ -445,7 +438,7 @@ def verify_email(request, uidb64, token):
 
 
 def _recovery_throttled(request) -> bool:
-    return not lockout.reserve_recovery(services.client_address(request))
+    return not limits.reserve_recovery(limits.client_address(request))
 
 
 def _throttled_response(request, template, form):
@@ -459,7 +452,7 @@ def _throttled_response(request, template, form):
             code=LoginResult.THROTTLED,
         ),
     )
-    return _until_the_throttle_window_passes(render(request, template, {"form": form}, status=429))
+    return with_retry_after(render(request, template, {"form": form}, status=429))
 
 
 def _recovery(request, *, form_class, template, what, send):
@@ -483,7 +476,7 @@ def forgot_web_id(request):
         form_class=ForgotWebIdForm,
         template="members/account/forgot_web_id.html",
         what="web_id",
-        send=lambda data: services.send_web_id_reminder(
+        send=lambda data: account.send_web_id_reminder(
             member_number=data["member_number"],
             email=data["email"],
             site_url=absolute_url("members:login"),
@@ -500,7 +493,7 @@ def forgot_password(request):
         form_class=ForgotPasswordForm,
         template="members/account/forgot_password.html",
         what="password",
-        send=lambda data: services.send_password_recovery(
+        send=lambda data: account.send_password_recovery(
             web_id=data["web_id"],
             email=data["email"],
             build_url=lambda uidb64, token: absolute_url("members:reset-password", uidb64, token),
@@ -517,6 +510,6 @@ def reset_password(request, uidb64, token):
         return render(request, "members/account/link_invalid.html", status=400)
     form = NewPasswordForm(_posted(request), member=member)
     if request.method == "POST" and form.is_valid():
-        services.reset_password(member=member, password=form.cleaned_data["password"])
+        account.reset_password(member=member, password=form.cleaned_data["password"])
         return render(request, "members/account/password_reset_done.html")
     return render(request, "members/account/reset_password.html", {"form": form})

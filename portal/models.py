@@ -158,7 +158,3 @@ class MailboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.sent_at:%Y-%m-%d %H:%M} {self.to} {self.subject}"
-
-    @property
-    def recipients(self) -> list[str]:
-        return [address for address in self.to.split(",") if address]

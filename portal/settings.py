@@ -227,7 +227,7 @@ PORTAL_SUPPORT_PHONE = env("PORTAL_SUPPORT_PHONE", default="0120-000-000")
 
 # Staff TOTP (django-otp). The authenticator app shows the brand beside the staff ID.
 OTP_TOTP_ISSUER = PORTAL_BRAND_NAME
-# Wrong codes count in the staff ID's lockout counter (members.services); django-otp's
+# Wrong codes count in the staff ID's lockout counter (members.staff_login); django-otp's
 # own growing delay on top would refuse a right code typed just after a wrong one.
 OTP_TOTP_THROTTLE_FACTOR = 0
 # Device secrets are shown only to their owner while enrolling, never in the admin.

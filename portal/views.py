@@ -6,6 +6,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from portal.forms import MailboxFilterForm
 from portal.models import MailboxMessage
+from portal.throttle import ip_throttle
 
 
 class LoginHelpView(TemplateView):
@@ -14,9 +15,8 @@ class LoginHelpView(TemplateView):
     template_name = "portal/help_login.html"
 
     def get_context_data(self, **kwargs):
-        _failures, window_seconds = settings.PORTAL_IP_THROTTLE
         return super().get_context_data(
-            throttle_minutes=math.ceil(window_seconds / 60),
+            throttle_minutes=math.ceil(ip_throttle().window_seconds / 60),
             lockout_threshold=settings.PORTAL_LOCKOUT_THRESHOLD,
             **kwargs,
         )

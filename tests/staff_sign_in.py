@@ -3,7 +3,7 @@
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 
-from members import services
+from members import staff_login
 
 STAFF_PASSWORD = "staff-pass-123"  # tests.factories.StaffFactory's
 
@@ -15,7 +15,7 @@ def sign_in_staff(client, staff):
     that are not about signing in start from here rather than from `force_login` alone.
     """
     client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
-    device = services.staff_device(staff) or services.enroll_staff_device(staff=staff)
+    device = staff_login.staff_device(staff) or staff_login.enroll_staff_device(staff=staff)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

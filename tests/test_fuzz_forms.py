@@ -39,11 +39,11 @@ SKIPPED_NAMESPACES = {"admin"}
 
 def _link_kwargs(generator_name):
     def kwargs():
-        from members import services, tokens
+        from members import account, tokens
         from members.models import Member
 
         member = Member.objects.get(member_number="100000001")
-        uidb64, token = services.link_token(member, getattr(tokens, generator_name))
+        uidb64, token = account.link_token(member, getattr(tokens, generator_name))
         return {"uidb64": uidb64, "token": token}
 
     return kwargs

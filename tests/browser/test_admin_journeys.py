@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from members import services
+from members import staff_login
 from tests.browser.conftest import error_codes
 from tests.factories import StaffFactory
 from tests.staff_sign_in import STAFF_PASSWORD, current_code, wrong_code
@@ -24,7 +24,7 @@ def sign_in_with_password(page, username: str, password: str) -> None:
 def test_staff_sign_in_with_password_then_code(page, transactional_db, settings):
     settings.PORTAL_DEMO = False
     staff = StaffFactory(username="clerk-sato", is_superuser=True)
-    device = services.enroll_staff_device(staff=staff)
+    device = staff_login.enroll_staff_device(staff=staff)
 
     page.goto("/admin/")
     sign_in_with_password(page, staff.username, "wrong-pass")
@@ -44,11 +44,11 @@ def test_staff_sign_in_with_password_then_code(page, transactional_db, settings)
     page.get_by_role("link", name="二段階認証").click()
     page.get_by_role("button", name="端末を登録し直す").click()
     expect(page.locator(".two-factor-qr svg")).to_be_visible()
-    pending = services.pending_staff_device(staff)
+    pending = staff_login.pending_staff_device(staff)
     page.get_by_label("確認コード").fill(current_code(pending))
     page.get_by_role("button", name="確認して登録する").click()
     expect(page).to_have_url(ADMIN_INDEX)
-    assert services.staff_device(staff) == pending
+    assert staff_login.staff_device(staff) == pending
 
 
 def test_in_demo_mode_the_password_alone_signs_staff_in(page, transactional_db, settings):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from history.models import Channel
 from history.services import borrow, set_mail_preference
-from members import services, tokens
+from members import account, tokens
 from members.models import ChangeKind, Member, ProfileChange
 from tests.factories import DEFAULT_PIN, MemberFactory
 from tests.members.self_service import (
@@ -191,8 +191,8 @@ def test_a_token_for_one_member_does_not_verify_another(member):
     other = MemberFactory(email="other@example.jp", email_verified=False)
     member.pending_email = "new@example.jp"
     member.save()
-    _uid, member_token = services.link_token(member, tokens.email_verification_token)
-    other_uid, _token = services.link_token(other, tokens.email_verification_token)
+    _uid, member_token = account.link_token(member, tokens.email_verification_token)
+    other_uid, _token = account.link_token(other, tokens.email_verification_token)
 
     response = Client().post(reverse("members:verify-email", args=[other_uid, member_token]))
 
@@ -204,7 +204,7 @@ def test_a_token_for_one_member_does_not_verify_another(member):
 def test_a_password_recovery_token_is_not_an_e_mail_token(member):
     member.pending_email = "new@example.jp"
     member.save()
-    uid, token = services.link_token(member, tokens.password_recovery_token)
+    uid, token = account.link_token(member, tokens.password_recovery_token)
 
     assert Client().post(reverse("members:verify-email", args=[uid, token])).status_code == 400
     assert address_state(member) == ("old@example.jp", True, "new@example.jp")
@@ -325,10 +325,10 @@ def test_resend_sends_nothing_when_nothing_waits_for_verification(member_client,
 def test_verification_mails_are_capped_per_hour_and_the_cap_changes_nothing(
     member_client, member, mailbox, time_machine
 ):
-    from members import lockout
+    from members import limits
 
     time_machine.move_to(dt.datetime(2026, 12, 9, 3, 0, tzinfo=dt.UTC), tick=False)
-    limit = lockout.MEMBER_MAILS_PER_HOUR["verification"]
+    limit = limits.MEMBER_MAILS_PER_HOUR["verification"]
     for number in range(limit):
         assert request_change(member_client, f"new{number}@example.jp").status_code == 302
     before = address_state(member)
@@ -342,7 +342,7 @@ def test_verification_mails_are_capped_per_hour_and_the_cap_changes_nothing(
     assert len(mail.outbox) == limit
 
     time_machine.move_to(
-        dt.datetime(2026, 12, 9, 3, 0, tzinfo=dt.UTC) + lockout.MEMBER_MAIL_WINDOW, tick=False
+        dt.datetime(2026, 12, 9, 3, 0, tzinfo=dt.UTC) + limits.MEMBER_MAIL_WINDOW, tick=False
     )
     later = Client()  # the first session has been idle for an hour
     later.force_login(member, backend="members.backends.CardPinBackend")

@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from members import services, tokens
+from members import account, tokens
 from members.models import Member, ProfileChange, TransferAccount
 from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory, StaffFactory
 from tests.members.self_service import logged_in_member_pk
@@ -154,8 +154,8 @@ def test_member_pages_answer_503_in_maintenance_and_change_nothing(
 
 
 def _account_links(member) -> dict[str, tuple[str, dict]]:
-    email_uid, email_token = services.link_token(member, tokens.email_verification_token)
-    reset_uid, reset_token = services.link_token(member, tokens.password_recovery_token)
+    email_uid, email_token = account.link_token(member, tokens.email_verification_token)
+    reset_uid, reset_token = account.link_token(member, tokens.password_recovery_token)
     return {
         "forgot-web-id": (
             reverse("members:forgot-web-id"),
@@ -313,10 +313,10 @@ def test_a_post_naming_another_member_changes_only_the_poster(member, other, mai
 def test_a_link_mixing_two_members_is_refused_even_when_logged_in(member, other):
     client = logged_in(member)
     mine, theirs = state(member), state(other)
-    my_uid, my_token = services.link_token(member, tokens.email_verification_token)
-    other_uid, other_token = services.link_token(other, tokens.email_verification_token)
-    my_reset_uid, _ = services.link_token(member, tokens.password_recovery_token)
-    _, other_reset_token = services.link_token(other, tokens.password_recovery_token)
+    my_uid, my_token = account.link_token(member, tokens.email_verification_token)
+    other_uid, other_token = account.link_token(other, tokens.email_verification_token)
+    my_reset_uid, _ = account.link_token(member, tokens.password_recovery_token)
+    _, other_reset_token = account.link_token(other, tokens.password_recovery_token)
 
     for url in (
         reverse("members:verify-email", args=[other_uid, my_token]),
@@ -337,7 +337,7 @@ def test_following_another_members_link_never_touches_the_logged_in_member(membe
     """A link acts on the member it was mailed to, never on whoever happens to be logged in."""
     client = logged_in(member)
     mine = state(member)
-    uid, token = services.link_token(other, tokens.email_verification_token)
+    uid, token = account.link_token(other, tokens.email_verification_token)
 
     client.post(reverse("members:verify-email", args=[uid, token]))
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from members import lockout
 from members.models import LoginMethod
+from tests.counters import counter_failures
 from tests.factories import MemberFactory
 
 pytestmark = [
@@ -64,9 +65,7 @@ def test_parallel_wrong_pins_verify_at_most_threshold_times(hash_counter, settin
     assert codes == {"invalid_credentials": threshold - 1, "locked": PARALLEL - threshold + 1}
     assert all(status == 200 for status, _ in answers)
     assert (
-        lockout.failures(
-            key=lockout.credential_key(method=LoginMethod.CARD, identifier=card_number)
-        )
+        counter_failures(lockout.credential_key(method=LoginMethod.CARD, identifier=card_number))
         == threshold
     )
 

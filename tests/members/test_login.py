@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.signals import user_login_failed
 from django.urls import reverse
 
-from members import lockout
+from members import account, counters, limits, lockout, staff_actions
 from members.models import (
     AttemptCounter,
     ContractStatus,
@@ -13,7 +13,7 @@ from members.models import (
     LoginMethod,
     LoginResult,
 )
-from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
+from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -373,11 +373,9 @@ def test_counters_never_store_identifiers_in_clear(client, member):
 
 
 def test_staff_pin_reset_unlocks_the_card(client, member):
-    from members import services
-
     for _ in range(5):
         post_card(client, member.card_number, "9999")
-    services.set_new_pin(member=member, new_pin_secret="4321")
+    staff_actions.set_new_pin(member=member, new_pin_secret="4321")
     assert error_codes(post_card(client, member.card_number, DEFAULT_PIN)) == [
         "invalid_credentials"
     ]
@@ -385,12 +383,10 @@ def test_staff_pin_reset_unlocks_the_card(client, member):
 
 
 def test_a_new_pin_ends_the_sessions_opened_with_the_old_one(client, member):
-    from members import services
-
     assert post_card(client, member.card_number, DEFAULT_PIN).status_code == 302
     assert client.get(reverse("members:mypage")).status_code == 200
 
-    services.set_new_pin(member=member, new_pin_secret="4321")
+    staff_actions.set_new_pin(member=member, new_pin_secret="4321")
 
     response = client.get(reverse("members:mypage"))
     assert response.status_code == 302
@@ -398,11 +394,9 @@ def test_a_new_pin_ends_the_sessions_opened_with_the_old_one(client, member):
 
 
 def test_staff_web_id_unlock_lets_the_right_password_in(client, member):
-    from members import services
-
     for _ in range(5):
         post_web_id(client, member.web_id, "Wrong0000")
-    services.unlock_web_id(member=member)
+    account.unlock_web_id(member=member)
     assert post_web_id(client, member.web_id, DEFAULT_PASSWORD).status_code == 302
 
 
@@ -433,17 +427,32 @@ def test_a_success_between_two_steps_of_another_reservation_does_not_lock(monkey
     """A success resets the counter while a parallel attempt is between creating the row
     and taking its place: that attempt must still get a place, not a false `locked`."""
     key = lockout.credential_key(method=LoginMethod.CARD, identifier="1000000001")
-    lockout.reserve(key=key, limit=5)
+    counters.reserve(key=key, limit=5)
     real_bulk_create = AttemptCounter.objects.bulk_create
 
     def bulk_create_then_a_success_elsewhere(*args, **kwargs):
         created = real_bulk_create(*args, **kwargs)
-        lockout.reset(key=key)
+        counters.reset(key=key)
         return created
 
     monkeypatch.setattr(AttemptCounter.objects, "bulk_create", bulk_create_then_a_success_elsewhere)
 
-    assert lockout.reserve(key=key, limit=5) == 1
+    assert counters.reserve(key=key, limit=5) == 1
+
+
+def test_only_the_reservation_that_reaches_the_threshold_locks_on_failure(settings):
+    settings.PORTAL_LOCKOUT_THRESHOLD = 3
+    reservations = [
+        lockout.reserve_credential(method=LoginMethod.CARD, identifier="1000000001")
+        for _ in range(4)
+    ]
+    assert [r.locks_on_failure for r in reservations[:3]] == [False, False, True]
+    assert reservations[3] is None  # locked: no place, no secret checked
+    assert [r.failure_result for r in reservations[:3]] == [
+        LoginResult.INVALID_CREDENTIALS,
+        LoginResult.INVALID_CREDENTIALS,
+        LoginResult.LOCKED,
+    ]
 
 
 # --- Per-address throttle -------------------------------------------------------------
@@ -498,7 +507,7 @@ def test_ipv6_clients_are_throttled_by_their_64_network(client, settings):
     ],
 )
 def test_client_network(address, network):
-    assert lockout.client_network(address) == network
+    assert limits.client_network(address) == network
 
 
 def test_behind_a_trusted_proxy_the_throttle_counts_the_address_the_proxy_saw(client, settings):
@@ -744,3 +753,15 @@ def test_a_card_login_stays_within_its_query_budget(
 ):
     with django_assert_max_num_queries(budget):
         assert post_card(client, member.card_number, pin).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"), [("member", True), ("staff", False), ("anonymous", False)]
+)
+def test_the_member_menu_is_shown_to_members_only(client, who, shown):
+    if who == "member":
+        client.force_login(MemberFactory(), backend="members.backends.CardPinBackend")
+    elif who == "staff":
+        client.force_login(StaffFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    html = client.get(reverse("portal:help-login")).content.decode()
+    assert ('id="logout-button"' in html) is shown

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from members import lockout
+from members import limits, lockout
 from members.models import ChangeKind, LoginMethod, Member, ProfileChange
 from tests.factories import DEFAULT_PASSWORD, MemberFactory
 from tests.members.self_service import (
@@ -353,7 +353,7 @@ def test_one_member_gets_a_few_recovery_mails_an_hour_from_any_addresses(
     and the page answers exactly as before, so the cap tells nothing either."""
     time_machine.move_to(dt.datetime(2026, 12, 9, 3, 0, tzinfo=dt.UTC), tick=False)
     ask = PAGES[page]
-    limit, window = lockout.MEMBER_MAILS_PER_HOUR[page], lockout.MEMBER_MAIL_WINDOW
+    limit, window = limits.MEMBER_MAILS_PER_HOUR[page], limits.MEMBER_MAIL_WINDOW
     answers = [
         ask(Client(), member, REMOTE_ADDR=f"192.0.2.{number}") for number in range(limit + 2)
     ]
@@ -368,7 +368,7 @@ def test_one_member_gets_a_few_recovery_mails_an_hour_from_any_addresses(
 
 
 def test_the_per_member_cap_counts_each_recovery_on_its_own(member, mailbox):
-    limit = lockout.MEMBER_MAILS_PER_HOUR["password"]
+    limit = limits.MEMBER_MAILS_PER_HOUR["password"]
     for number in range(limit):
         PAGES["password"](Client(), member, REMOTE_ADDR=f"192.0.2.{number}")
 

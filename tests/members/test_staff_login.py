@@ -15,8 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from members import lockout, services
+from members import lockout, staff_login
 from members.models import LoginAttempt, LoginMethod, LoginResult
+from tests.counters import counter_failures
 from tests.factories import MemberFactory, StaffFactory
 from tests.staff_sign_in import STAFF_PASSWORD, current_code, sign_in_staff, wrong_code
 
@@ -49,9 +50,7 @@ def signed_in(client) -> bool:
 
 
 def failures(username) -> int:
-    return lockout.failures(
-        key=lockout.credential_key(method=LoginMethod.STAFF, identifier=username)
-    )
+    return counter_failures(lockout.credential_key(method=LoginMethod.STAFF, identifier=username))
 
 
 def is_locked(username) -> bool:
@@ -75,7 +74,7 @@ def production(settings):
 
 @pytest.fixture
 def device(staff):
-    return services.enroll_staff_device(staff=staff)
+    return staff_login.enroll_staff_device(staff=staff)
 
 
 # --- Lockout --------------------------------------------------------------------------
@@ -477,7 +476,7 @@ def test_in_demo_mode_staff_with_a_device_are_still_asked_for_the_code(client, s
 def test_enroll_command_prints_a_device_that_signs_in(client, staff, production):
     out = io.StringIO()
     call_command("enroll_staff_totp", staff.username, stdout=out)
-    device = services.staff_device(staff)
+    device = staff_login.staff_device(staff)
     assert device.config_url in out.getvalue()
     assert "█" in out.getvalue() or "▀" in out.getvalue()  # the QR code for the terminal
 
@@ -489,8 +488,8 @@ def test_enroll_command_replaces_a_device_only_when_told(staff, device):
     with pytest.raises(CommandError):
         call_command("enroll_staff_totp", staff.username, stdout=io.StringIO())
     call_command("enroll_staff_totp", staff.username, "--replace", stdout=io.StringIO())
-    assert list(TOTPDevice.objects.filter(user=staff)) == [services.staff_device(staff)]
-    assert services.staff_device(staff) != device
+    assert list(TOTPDevice.objects.filter(user=staff)) == [staff_login.staff_device(staff)]
+    assert staff_login.staff_device(staff) != device
 
 
 def test_enroll_command_refuses_an_unknown_staff_id(db):
@@ -505,27 +504,27 @@ def test_signed_in_staff_replace_their_own_device(client, staff, production, dev
     html = page.content.decode()
     assert "<svg" in html  # the QR code as inline markup, no data: URL
     assert "data:" not in html
-    pending = services.pending_staff_device(staff)
+    pending = staff_login.pending_staff_device(staff)
     assert pending is not None
     # Until the new device is confirmed, the old one still signs in.
-    assert services.staff_device(staff) == device
+    assert staff_login.staff_device(staff) == device
 
     wrong = client.post(TWO_FACTOR, {"otp_token": wrong_code(pending)})
     assert "invalid_code" in error_codes(wrong)
-    assert services.staff_device(staff) == device
+    assert staff_login.staff_device(staff) == device
 
     assert client.post(TWO_FACTOR, {"otp_token": current_code(pending)}).status_code == 302
     assert list(TOTPDevice.objects.filter(user=staff)) == [pending]
-    assert services.staff_device(staff) == pending
+    assert staff_login.staff_device(staff) == pending
     assert signed_in(client)  # the session now counts as verified with the new device
 
 
 def test_in_demo_mode_staff_enrol_a_first_device(client, staff):
     post_login(client, staff.username, STAFF_PASSWORD)
     client.post(TWO_FACTOR, {"start": "1"})
-    pending = services.pending_staff_device(staff)
+    pending = staff_login.pending_staff_device(staff)
     assert client.post(TWO_FACTOR, {"otp_token": current_code(pending)}).status_code == 302
-    assert services.staff_device(staff) == pending
+    assert staff_login.staff_device(staff) == pending
 
 
 def test_the_device_admin_shows_no_key_and_adds_nothing(staff_client, staff, device):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from members import lockout
 from members.demo import reset_demo_personas
 from members.models import ChangeKind, LoginMethod, Member, ProfileChange
+from tests.counters import counter_failures
 from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
 from tests.members.self_service import (
     assert_field_error,
@@ -306,7 +307,7 @@ def test_the_right_current_secret_resets_the_failure_count(member_client, member
 
     assert post_web_id(member_client, "Renamed2026", "Secret2026").status_code == 302
     key = lockout.credential_key(method=LoginMethod.WEB_ID, identifier=member.web_id)
-    assert lockout.failures(key=key) == 0
+    assert counter_failures(key) == 0
 
 
 def test_failures_collected_by_a_web_id_nobody_had_do_not_lock_its_new_owner(

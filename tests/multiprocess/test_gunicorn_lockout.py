@@ -16,9 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.urls import reverse
 
-from members import lockout
+from members import limits, lockout
 from members.models import LoginAttempt, LoginMethod, LoginResult
 from portal.models import MaintenanceScope, MaintenanceWindow, Recurrence
+from tests.counters import counter_failures
 from tests.factories import DEFAULT_PIN, MemberFactory
 from tests.multiprocess.hashers import hashes_by_process
 from tests.multiprocess.middleware import assert_served_by_several_processes
@@ -67,7 +68,7 @@ def test_parallel_wrong_pins_on_two_servers_lock_exactly(
         "locked": PARALLEL - THRESHOLD + 1,
     }
     key = lockout.credential_key(method=LoginMethod.CARD, identifier=card_number)
-    assert lockout.failures(key=key) == THRESHOLD
+    assert counter_failures(key) == THRESHOLD
     # Each attempt that got one of the `threshold` places costs one hash (a dummy one for
     # an unknown card); the locked ones none.
     hashes = hashes_by_process(hash_count_dir)
@@ -113,11 +114,11 @@ def test_parallel_failures_from_one_address_on_two_servers_throttle_exactly(
         (200, "invalid_credentials"): IP_THROTTLE,
         (429, "throttled"): PARALLEL - IP_THROTTLE,
     }
-    assert lockout.failures(key=lockout.address_key("127.0.0.1")) == IP_THROTTLE
+    assert counter_failures(limits.address_key("127.0.0.1")) == IP_THROTTLE
     # Only the attempts that got a place under the throttle reached a card's counter and
     # its (dummy) hash; the throttled ones cost nothing.
     card_failures = [
-        lockout.failures(key=lockout.credential_key(method=LoginMethod.CARD, identifier=card))
+        counter_failures(lockout.credential_key(method=LoginMethod.CARD, identifier=card))
         for card in cards
     ]
     assert sorted(card_failures) == [0] * (PARALLEL - IP_THROTTLE) + [1] * IP_THROTTLE

@@ -15,7 +15,7 @@ def test_mail_is_delivered_and_kept_for_the_demo_mailbox(mailbox):
     assert len(mail.outbox) == 1
     kept = MailboxMessage.objects.get()
     assert kept.subject == "件名"
-    assert kept.recipients == ["a@example.jp", "b@example.jp"]
+    assert kept.to == "a@example.jp,b@example.jp"
     assert kept.body == "本文 https://portal.example/x"
 
 

@@ -3,7 +3,7 @@ import io
 import segno
 from django.core.management.base import BaseCommand, CommandError
 
-from members import services
+from members import staff_login
 from members.models import Member
 
 
@@ -27,11 +27,11 @@ class Command(BaseCommand):
         staff = Member.objects.filter(is_staff=True, username=username).first()
         if staff is None:
             raise CommandError(f"No staff user {username!r}.")
-        if services.staff_device(staff) is not None and not replace:
+        if staff_login.staff_device(staff) is not None and not replace:
             raise CommandError(
                 f"{username!r} already has a TOTP device; use --replace to replace it."
             )
-        device = services.enroll_staff_device(staff=staff)
+        device = staff_login.enroll_staff_device(staff=staff)
         self.stdout.write(f"otpauth URL for {username!r} (scan it or type it in):")
         self.stdout.write(device.config_url)
         qr_code = io.StringIO()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from members import services
+from members import staff_actions
 from members.models import Member
 
 
@@ -17,5 +17,5 @@ class Command(BaseCommand):
         staff = Member.objects.filter(is_staff=True, username=username).first()
         if staff is None:
             raise CommandError(f"No staff user {username!r}.")
-        services.unlock_staff(staff=staff)
+        staff_actions.unlock_staff(staff=staff)
         self.stdout.write(self.style.SUCCESS(f"Unlocked staff ID {username!r}."))

@@ -1,0 +1,14 @@
+"""Mails to members at their verified address (the apps above send theirs through here)."""
+
+from members.models import Member
+from portal.mail import send_templated_mail
+
+
+def notify_member(*, member: Member, template: str, context: dict | None = None) -> bool:
+    """Mail the member at their verified address; an unverified address gets nothing."""
+    if not (member.email and member.email_verified):
+        return False
+    send_templated_mail(
+        to=member.email, template=template, context={"member": member, **(context or {})}
+    )
+    return True
