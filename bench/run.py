@@ -282,7 +282,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
 
-        from tests.multiprocess.servers import database_url, gunicorn_servers
+        from devserver import database_url, gunicorn_servers
 
         configured_name = _create_throwaway_database(Path(workdir))
         try:

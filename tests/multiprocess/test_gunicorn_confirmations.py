@@ -14,11 +14,11 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from devserver import Browser, Response, Server
 from history import services
 from history.models import Confirmation, Kind, LedgerEntry
 from tests.factories import DEFAULT_PIN, MemberFactory, TransferAccountFactory
 from tests.multiprocess.middleware import assert_served_by_several_processes
-from tests.multiprocess.servers import Browser, Response, Server
 
 pytestmark = [
     pytest.mark.postgres,

@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from devserver import Response, Server
 from members import lockout
 from members.models import LoginAttempt, LoginMethod, LoginResult
 from portal.models import MaintenanceScope, MaintenanceWindow, Recurrence
@@ -24,7 +25,6 @@ from tests.factories import DEFAULT_PIN, MemberFactory
 from tests.multiprocess.conftest import THRESHOLD
 from tests.multiprocess.hashers import hashes_by_process
 from tests.multiprocess.middleware import assert_served_by_several_processes
-from tests.multiprocess.servers import Response, Server
 
 pytestmark = [
     pytest.mark.postgres,
