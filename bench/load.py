@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.multiprocess.servers import Browser, Response
+from devserver import Browser, Response
 
 
 def _send(browser: Browser, page: dict, index: int) -> Response:

@@ -73,10 +73,10 @@ def _create_throwaway_database(workdir: Path) -> str:
 def _generate_members() -> None:
     """Create the generated members in bulk; their ledger gives them histories.
 
-    members.fake_data hashes their shared PIN once: hashing a thousand PINs would time
+    demo.fake_data hashes their shared PIN once: hashing a thousand PINs would time
     Argon2, not the seeding.
     """
-    from members.fake_data import Scenario, generate_members
+    from demo.fake_data import Scenario, generate_members
 
     generate_members(count=MEMBERS, scenario=Scenario.RANDOM, seed=SEED, transactions=TRANSACTIONS)
 
@@ -110,8 +110,8 @@ def _dense_member() -> None:
 
 def _seed() -> dict:
     """Seed generated members with histories, the dense member and the personas; time it."""
+    from demo.personas import reset_demo_personas
     from history.models import LedgerEntry
-    from members.demo import reset_demo_personas
     from members.models import Member
 
     _dense_member()  # first, so the generated members draw numbers around it
@@ -130,7 +130,7 @@ def _pages() -> list[dict]:
     """Return what the load generator measures, in the order of the table."""
     from django.urls import reverse
 
-    from members.demo import PERSONAS
+    from demo.personas import PERSONAS
     from members.models import ContractStatus
 
     login_page, login_action = reverse("members:login"), reverse("members:login-card")
@@ -282,7 +282,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
 
-        from tests.multiprocess.servers import database_url, gunicorn_servers
+        from devserver import database_url, gunicorn_servers
 
         configured_name = _create_throwaway_database(Path(workdir))
         try:

@@ -1,4 +1,5 @@
-"""Realistic ledger histories for demo personas and generated test members.
+"""Realistic ledger histories for members who need a past (members seeded by the apps
+above, the bench's large histories).
 
 Histories are played through the same arithmetic as real transactions
 (history.accounting) but in memory, then written with bulk inserts, so a thousand
@@ -25,7 +26,6 @@ from history.models import (
 from history.selectors import terms_of
 from history.services import repayment_entries
 from members.models import ContractStatus, LoanContract, Member, StatementDelivery
-from portal import clock
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -236,51 +236,3 @@ def seed_histories(
     )
     LoanContract.objects.bulk_update(contracts, ["principal_balance", "status"], batch_size=2000)
     return len(entries)
-
-
-# The ledger state each demo persona is documented to be in (SPEC §9).
-PERSONA_PLANS = {
-    "standard": Plan.STANDARD,
-    "card_only": Plan.STANDARD,
-    "webid_locked": Plan.STANDARD,
-    "card_locked": Plan.STANDARD,
-    "terminated": Plan.PAID_OFF,
-    "delinquent": Plan.DELINQUENT,
-    "interest_free": Plan.INTEREST_FREE,
-    "points_rich": Plan.STANDARD,
-    "paid_off": Plan.PAID_OFF,
-    "new_device": Plan.STANDARD,
-}
-PERSONA_SEED = 2026
-
-
-def seed_persona_histories(sender, *, personas, **kwargs):
-    """Give freshly reset demo personas their histories (handles members' personas_reset)."""
-    seed_histories(
-        [(member, PERSONA_PLANS.get(key, Plan.NEVER_BORROWED)) for key, member in personas],
-        today=clock.today(),
-        seed=PERSONA_SEED,
-    )
-
-
-# Fake-member scenarios of members.fake_data and the history each one gets.
-SCENARIO_PLANS = {
-    "standard": Plan.STANDARD,
-    "delinquent": Plan.DELINQUENT,
-    "paid_off": Plan.PAID_OFF,
-    "interest_free": Plan.INTEREST_FREE,
-    "no_web_id": Plan.STANDARD,
-}
-RANDOM_PLANS = [Plan.STANDARD] * 6 + [Plan.DELINQUENT, Plan.PAID_OFF, Plan.INTEREST_FREE]
-
-
-def seed_generated_histories(sender, *, members, scenario, seed=None, transactions=12, **kwargs):
-    """Give generated test members histories (handles members' members_generated)."""
-    rng = random.Random(seed)
-    plans = [SCENARIO_PLANS.get(scenario) or rng.choice(RANDOM_PLANS) for _member in members]
-    seed_histories(
-        list(zip(members, plans, strict=True)),
-        today=clock.today(),
-        seed=rng.randrange(2**32),
-        transactions=transactions,
-    )

@@ -11,9 +11,7 @@ nor edited as raw values: a member's PIN changes only through the identity-check
 import unicodedata
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -26,18 +24,9 @@ from django.urls import path
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members import account, credentials, lockout, staff_actions
-from members.demo import reset_demo_personas
-from members.fake_data import (
-    GENERATED_PASSWORD,
-    GENERATED_PIN,
-    MAX_COUNT,
-    Scenario,
-    generate_members,
-)
 from members.forms import normalise_digits
 from members.models import (
     ContractStatus,
@@ -123,23 +112,6 @@ class SetPinForm(forms.Form):
                 ValidationError(_("確認用の暗証番号が一致しません。"), code="pin_mismatch"),
             )
         return cleaned
-
-
-class GenerateMembersForm(forms.Form):
-    count = forms.IntegerField(
-        label=_("人数"), min_value=1, max_value=MAX_COUNT, initial=10, help_text=_("1〜1,000人")
-    )
-    scenario = forms.ChoiceField(label=_("シナリオ"), choices=Scenario.choices)
-    seed = forms.IntegerField(
-        label=_("シード"),
-        required=False,
-        min_value=0,
-        max_value=2**32 - 1,
-        help_text=_("同じシードで同じ会員を再現できます（空欄ならランダム）"),
-    )
-    transactions = forms.IntegerField(
-        label=_("取引件数（目安）"), min_value=0, max_value=100, initial=12
-    )
 
 
 # --- Members and staff --------------------------------------------------------------
@@ -435,8 +407,6 @@ class MemberAdmin(UserAdmin):
         view = self.admin_site.admin_view
         return [
             path("<path:object_id>/pin/", view(self.set_pin_view), name="members_member_set_pin"),
-            path("reset-demo/", view(self.reset_demo_view), name="members_member_reset_demo"),
-            path("generate/", view(self.generate_view), name="members_member_generate"),
             *super().get_urls(),
         ]
 
@@ -448,7 +418,7 @@ class MemberAdmin(UserAdmin):
             **context,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, f"admin/members/member/{template}", context)
+        return TemplateResponse(request, template, context)
 
     @method_decorator(sensitive_post_parameters("new_pin", "new_pin_confirm"))
     def set_pin_view(self, request, object_id):
@@ -471,63 +441,11 @@ class MemberAdmin(UserAdmin):
             )
             return redirect("admin:members_member_change", member.pk)
         return self._page(
-            request, "set_pin.html", _("暗証番号の再設定"), original=member, form=form
-        )
-
-    @method_decorator(require_http_methods(["GET", "POST"]))
-    def reset_demo_view(self, request):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        if not settings.PORTAL_DEMO:
-            self.message_user(
-                request,
-                _("デモモード（PORTAL_DEMO）ではないため、デモ会員は初期化できません。"),
-                messages.ERROR,
-            )
-            return redirect("admin:members_member_changelist")
-        if request.method == "POST":
-            personas = reset_demo_personas()
-            self._log_additions(request, personas, _("デモ会員を初期状態に戻しました。"))
-            self.message_user(
-                request,
-                _("デモ会員%(count)d名を初期状態に戻しました。") % {"count": len(personas)},
-                messages.SUCCESS,
-            )
-            return redirect("admin:members_member_changelist")
-        return self._page(request, "reset_demo.html", _("デモ会員を初期状態に戻す"))
-
-    def generate_view(self, request):
-        if not (self.has_add_permission(request) and self.has_change_permission(request)):
-            raise PermissionDenied
-        form = GenerateMembersForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            members = generate_members(**form.cleaned_data)
-            self._log_additions(request, members, _("架空会員として生成しました。"))
-            self.message_user(
-                request,
-                _(
-                    "架空会員を%(count)d名生成しました。暗証番号は %(pin)s、"
-                    "Web-IDのパスワードは %(password)s です。"
-                )
-                % {"count": len(members), "pin": GENERATED_PIN, "password": GENERATED_PASSWORD},
-                messages.SUCCESS,
-            )
-            return redirect("admin:members_member_changelist")
-        return self._page(
             request,
-            "generate.html",
-            _("架空会員を生成"),
+            "admin/members/member/set_pin.html",
+            _("暗証番号の再設定"),
+            original=member,
             form=form,
-            pin=GENERATED_PIN,
-            password=GENERATED_PASSWORD,
-        )
-
-    def _log_additions(self, request, members, message):
-        LogEntry.objects.log_actions(
-            user_id=request.user.pk,
-            queryset=members,
-            action_flag=ADDITION,
-            change_message=str(message),
         )
 
 

@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from members import credentials, demo
+from members import credentials, web_ids
 from members.models import LoginMethod, Member, StatementDelivery, TransferAccount
 
 
@@ -214,7 +214,7 @@ class NewWebIdForm(ReauthenticationMixin, NewPasswordForm):
             raise ValidationError(
                 _("Web-IDには英字と数字の両方を含めてください。"), code="web_id_composition"
             )
-        reserved_for = demo.RESERVED_WEB_IDS.get(web_id)
+        reserved_for = web_ids.reserved_for(web_id)
         taken = Member.objects.filter(web_id=web_id).exclude(pk=self.member.pk).exists()
         if taken or reserved_for not in (None, self.member.member_number):
             raise ValidationError(

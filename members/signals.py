@@ -1,5 +1,3 @@
-from django.dispatch import Signal
-
 from members import sessions
 from members.decorators import is_member
 from members.limits import client_address
@@ -33,12 +31,3 @@ def forget_session(sender, request, user, **kwargs):
     if request is None or user is None or not is_member(user):
         return
     sessions.forget(request.session.session_key)
-
-
-# Sent by members.demo.reset_demo_personas with `personas`: a list of (persona key, member).
-# Higher apps (the ledger, points) give the personas their documented histories.
-personas_reset = Signal()
-
-# Sent by members.fake_data.generate_members with `members` (the new members) and
-# `scenario`; the ledger gives them a realistic transaction history.
-members_generated = Signal()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "members",
     "history",
     "points",
+    "demo",
 ]
 
 MIDDLEWARE = [

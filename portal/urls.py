@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from members import demo_views
 from portal import views
 
 portal_patterns = (
@@ -9,20 +8,10 @@ portal_patterns = (
     "portal",
 )
 
-# Demo pages stay available during maintenance (they are not member pages).
-demo_patterns = (
-    [
-        path("", demo_views.personas, name="personas"),
-        path("mailbox/", views.MailboxListView.as_view(), name="mailbox"),
-        path("mailbox/<int:pk>/", views.MailboxDetailView.as_view(), name="mailbox-detail"),
-    ],
-    "demo",
-)
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include(portal_patterns)),
-    path("demo/", include(demo_patterns)),
+    path("demo/", include("demo.urls")),
     path("simulator/", include("history.simulator_urls")),
     path("mypage/", include("history.urls")),
     path("", include("members.urls")),

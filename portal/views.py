@@ -1,11 +1,8 @@
 import math
 
 from django.conf import settings
-from django.http import Http404
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import TemplateView
 
-from portal.forms import MailboxFilterForm
-from portal.models import MailboxMessage
 from portal.throttle import ip_throttle
 
 
@@ -20,39 +17,3 @@ class LoginHelpView(TemplateView):
             lockout_threshold=settings.PORTAL_LOCKOUT_THRESHOLD,
             **kwargs,
         )
-
-
-class DemoOnlyMixin:
-    """Answer 404 unless PORTAL_DEMO is on."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not settings.PORTAL_DEMO:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-
-class MailboxListView(DemoOnlyMixin, ListView):
-    """The demo mailbox: every e-mail the portal sent, newest first."""
-
-    model = MailboxMessage
-    template_name = "portal/mailbox_list.html"
-    context_object_name = "mails"
-    paginate_by = 30
-    http_method_names = ["get", "head"]
-
-    def get_queryset(self):
-        mails = super().get_queryset().defer("body", "html_body")
-        # An invalid filter (too long) filters nothing; the form shows why.
-        self.filter_form = MailboxFilterForm(self.request.GET)
-        to = self.filter_form.cleaned_data["to"] if self.filter_form.is_valid() else ""
-        return mails.filter(to__icontains=to) if to else mails
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(filter_form=self.filter_form, **kwargs)
-
-
-class MailboxDetailView(DemoOnlyMixin, DetailView):
-    model = MailboxMessage
-    template_name = "portal/mailbox_detail.html"
-    context_object_name = "mail"
-    http_method_names = ["get", "head"]

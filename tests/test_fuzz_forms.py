@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from members.demo import reset_demo_personas
+from demo.personas import reset_demo_personas
 from members.models import AttemptCounter, LoginAttempt, Member
 from tests.factories import MemberFactory
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from members.demo import PERSONAS, reset_demo_personas
+from demo.personas import PERSONAS, reset_demo_personas
 from portal import clock
 from portal.models import MaintenanceWindow
 

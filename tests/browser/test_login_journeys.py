@@ -1,7 +1,7 @@
 """Login journeys in a real browser: what a presenter or a member does and sees (SPEC §3, §4, §9).
 
 Every journey starts the way people use the portal: `/demo/`, a persona's fill button,
-ログイン. Expectations come from the personas' documented outcomes (members.demo) and the
+ログイン. Expectations come from the personas' documented outcomes (demo.personas) and the
 error codes of SPEC §4, read from the page's test contract (`data-error-code`, field ids,
 `data-member-number`, `data-overdue`, `data-maintenance-until`).
 """

@@ -3,17 +3,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from history.models import LedgerEntry
-from history.selectors import ledger_state
+from demo.personas import PERSONAS_BY_KEY, reset_demo_personas
 from members import lockout
-from members.demo import PERSONAS_BY_KEY, reset_demo_personas
-from members.fake_data import GENERATED_PIN
 from members.models import ContractStatus, LoanContract, LoginAttempt, LoginMethod, Member
 from portal.models import MailboxMessage, MaintenanceWindow
 from tests.factories import MemberFactory, StaffFactory
@@ -431,92 +428,6 @@ def test_set_new_pin_unlocks_the_card_and_the_member_logs_in_with_it(
 def test_set_new_pin_is_not_offered_for_staff_rows(staff_client):
     clerk = StaffFactory()
     assert staff_client.get(set_pin_url(clerk)).status_code == 404
-
-
-# --- Demo personas and generated members ------------------------------------------------
-
-
-def test_reset_demo_asks_first_and_changes_nothing_on_get(staff_client, personas):
-    standard = personas["standard"]
-    standard.contract.status = ContractStatus.TERMINATED
-    standard.contract.save()
-    page = staff_client.get(RESET_DEMO)
-    assert page.status_code == 200
-    assert 'method="post"' in page.content.decode()
-    standard.contract.refresh_from_db()
-    assert standard.contract.status == ContractStatus.TERMINATED
-
-
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_the_reset_demo_button_refuses_outside_demo_mode(staff_client, personas, settings, method):
-    settings.PORTAL_DEMO = False
-    standard = personas["standard"]
-    standard.contract.status = ContractStatus.TERMINATED
-    standard.contract.save()
-
-    response = getattr(staff_client, method)(RESET_DEMO, follow=True)
-
-    assert response.redirect_chain == [(CHANGELIST, 302)]
-    assert "PORTAL_DEMO" in response.content.decode()
-    standard.contract.refresh_from_db()
-    assert standard.contract.status == ContractStatus.TERMINATED
-    assert RESET_DEMO not in response.content.decode()
-
-
-def test_the_changelist_offers_the_reset_demo_button_in_demo_mode(staff_client):
-    assert RESET_DEMO in staff_client.get(CHANGELIST).content.decode()
-
-
-def persona_states() -> dict:
-    states = {}
-    for key, persona in PERSONAS_BY_KEY.items():
-        member = Member.objects.select_related("contract").get(member_number=persona.member_number)
-        states[key] = (
-            member.contract.status,
-            member.contract.principal_balance,
-            lockout.is_locked(method=LoginMethod.CARD, identifier=persona.card_number),
-            LedgerEntry.objects.filter(member=member).count(),
-        )
-    return states
-
-
-def test_the_reset_demo_button_restores_the_personas_and_is_idempotent(staff_client, personas):
-    documented = persona_states()
-    other = MemberFactory()
-    lockout.unlock_card(PERSONAS_BY_KEY["card_locked"].card_number)
-    personas["standard"].contract.status = ContractStatus.TERMINATED
-    personas["standard"].contract.save()
-
-    first = staff_client.post(RESET_DEMO)
-    assert first.status_code == 302
-    assert persona_states() == documented
-    count = Member.objects.count()
-    staff_client.post(RESET_DEMO)
-    assert persona_states() == documented
-    assert Member.objects.count() == count
-    assert Member.objects.filter(pk=other.pk).exists()
-
-
-def test_the_generate_page_creates_members_with_histories(staff_client, client):
-    response = staff_client.post(
-        GENERATE, {"count": "4", "scenario": "standard", "seed": "11", "transactions": "12"}
-    )
-    assert response.status_code == 302
-    generated = list(Member.objects.members().select_related("contract"))
-    assert len(generated) == 4
-    for member in generated:
-        assert LedgerEntry.objects.filter(member=member).exists()
-        assert member.contract.principal_balance == ledger_state(member.contract).principal
-    assert LogEntry.objects.filter(action_flag=ADDITION).count() == 4
-    assert logged_in_to_mypage(login_card(client, generated[0].card_number, GENERATED_PIN))
-
-
-@pytest.mark.parametrize("count", ["0", "1001", "", "ten"])
-def test_the_generate_page_refuses_a_count_out_of_range(staff_client, count):
-    response = staff_client.post(GENERATE, {"count": count, "scenario": "standard"})
-    assert response.status_code == 200
-    assert error_codes(response)
-    assert not Member.objects.members().exists()
 
 
 # --- Read-only and editable records ---------------------------------------------------

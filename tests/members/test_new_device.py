@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from members.demo import PERSONAS_BY_KEY, reset_demo_personas
+from demo.personas import PERSONAS_BY_KEY, reset_demo_personas
 from members.models import KnownDevice, Member
 from members.views import DEVICE_COOKIE
 from tests.factories import DEFAULT_PASSWORD, MemberFactory

@@ -5,8 +5,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from members import lockout
-from members.demo import reset_demo_personas
+from demo.personas import reset_demo_personas
+from members import lockout, web_ids
 from members.models import ChangeKind, LoginMethod, Member, ProfileChange
 from tests.counters import counter_failures
 from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
@@ -220,6 +220,20 @@ def test_persona_web_ids_are_reserved_even_when_the_persona_does_not_exist(
 
     assert_field_error(response, "web_id", "web_id_taken")
     assert snapshot(member) == before
+
+
+def test_a_web_id_reserved_for_another_member_number_is_refused(member_client, member, monkeypatch):
+    """The seam the demo fills (members.web_ids): any reservation holds, persona or not."""
+    monkeypatch.setattr(web_ids, "_reserved", {})
+    web_ids.reserve("keptfor2026", member_number="999999999")
+    web_ids.reserve("mine2026", member_number=member.member_number)
+    before = snapshot(member)
+
+    refused = post_web_id(member_client, "keptfor2026", "Secret2026")
+
+    assert_field_error(refused, "web_id", "web_id_taken")
+    assert snapshot(member) == before
+    assert post_web_id(member_client, "mine2026", "Secret2026").status_code == 302
 
 
 def test_a_persona_may_take_its_own_web_id_back(client):

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from devserver import Server, database_url, gunicorn_servers
 from tests.conftest import QUIET_MOMENT
 from tests.multiprocess.hashers import HASH_COUNT_DIR
-from tests.multiprocess.servers import Server, database_url, gunicorn_servers
 
 
 def pytest_collection_modifyitems(items):

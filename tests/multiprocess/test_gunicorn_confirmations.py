@@ -13,11 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.urls import reverse
 
+from devserver import Browser, Response, Server
 from history import services
 from history.models import Confirmation, Kind, LedgerEntry
 from tests.factories import DEFAULT_PIN, MemberFactory, TransferAccountFactory
 from tests.multiprocess.middleware import assert_served_by_several_processes
-from tests.multiprocess.servers import Browser, Response, Server
 
 PARALLEL = 12
 

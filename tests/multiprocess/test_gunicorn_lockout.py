@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.urls import reverse
 
+from devserver import Response, Server
 from members import limits, lockout
 from members.models import LoginAttempt, LoginMethod, LoginResult
 from portal.models import MaintenanceScope, MaintenanceWindow, Recurrence
@@ -23,7 +24,6 @@ from tests.counters import counter_failures
 from tests.factories import DEFAULT_PIN, MemberFactory
 from tests.multiprocess.hashers import hashes_by_process
 from tests.multiprocess.middleware import assert_served_by_several_processes
-from tests.multiprocess.servers import Response, Server
 
 IP_THROTTLE = 6
 PARALLEL = 24

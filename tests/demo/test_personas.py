@@ -5,8 +5,8 @@ from django.core import mail as django_mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from demo.personas import PERSONAS, PERSONAS_BY_KEY, Persona
 from members import lockout
-from members.demo import PERSONAS, PERSONAS_BY_KEY, Persona
 from members.models import ContractStatus, LoanContract, LoginMethod, Member
 from tests.factories import MemberFactory
 

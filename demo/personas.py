@@ -1,7 +1,8 @@
 """Demo personas: fixed members with documented credentials (SPEC §9).
 
 `reset_demo` (command and admin button, only with PORTAL_DEMO) restores each of them to the
-state described here and leaves every other member alone.
+state described here and leaves every other member alone. Each persona's ledger is played
+by history.seeding, so its balance, due dates and status are true by the ledger.
 """
 
 import datetime as dt
@@ -10,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from history.seeding import Plan, seed_histories
 from members import lockout
 from members.models import (
     AccountType,
@@ -21,7 +23,6 @@ from members.models import (
     StatementDelivery,
     TransferAccount,
 )
-from members.signals import personas_reset
 from portal import clock
 
 
@@ -43,6 +44,7 @@ class Persona:
     status: str = ContractStatus.ACTIVE
     card_locked: bool = False
     web_id_locked: bool = False
+    plan: str = Plan.STANDARD  # the ledger history it is documented to have (history.seeding)
 
     @property
     def email(self) -> str:
@@ -112,6 +114,7 @@ PERSONAS: tuple[Persona, ...] = (
         name_kanji="田中 健二",
         name_kana="タナカ ケンジ",
         status=ContractStatus.TERMINATED,
+        plan=Plan.PAID_OFF,
     ),
     Persona(
         key="delinquent",
@@ -127,6 +130,7 @@ PERSONAS: tuple[Persona, ...] = (
         credit_limit=300_000,
         due_day=DueDay.FIFTH,
         status=ContractStatus.SUSPENDED,
+        plan=Plan.DELINQUENT,
     ),
     Persona(
         key="interest_free",
@@ -139,6 +143,7 @@ PERSONAS: tuple[Persona, ...] = (
         password="Free00007",
         name_kanji="渡辺 さくら",
         name_kana="ワタナベ サクラ",
+        plan=Plan.INTEREST_FREE,
     ),
     Persona(
         key="points_rich",
@@ -165,6 +170,7 @@ PERSONAS: tuple[Persona, ...] = (
         password="Paid00009",
         name_kanji="小林 由美",
         name_kana="コバヤシ ユミ",
+        plan=Plan.PAID_OFF,
     ),
     Persona(
         key="new_device",
@@ -181,9 +187,11 @@ PERSONAS: tuple[Persona, ...] = (
 )
 
 PERSONAS_BY_KEY = {persona.key: persona for persona in PERSONAS}
+PERSONA_SEED = 2026  # the same histories at every reset of the same day
 
 
-# A persona's Web-ID stays free for it even after a demo user changed it (members.forms).
+# A persona's Web-ID stays free for it even after a demo user changed it (members.web_ids,
+# filled by demo.apps).
 RESERVED_WEB_IDS = {persona.web_id: persona.member_number for persona in PERSONAS if persona.web_id}
 
 
@@ -192,13 +200,15 @@ def reset_demo_personas() -> list[Member]:
     """Restore every persona to its documented state; other members stay as they are.
 
     Persona card numbers are never handed out and persona Web-IDs are reserved
-    (members.forms), so only the personas' own rows are replaced.
+    (members.web_ids), so only the personas' own rows are replaced.
     """
     numbers = [persona.member_number for persona in PERSONAS]
     Member.objects.filter(member_number__in=numbers, is_staff=False).delete()
     members = [_create_persona(persona) for persona in PERSONAS]
-    personas_reset.send(
-        sender=Persona, personas=[(p.key, m) for p, m in zip(PERSONAS, members, strict=True)]
+    seed_histories(
+        [(member, persona.plan) for persona, member in zip(PERSONAS, members, strict=True)],
+        today=clock.today(),
+        seed=PERSONA_SEED,
     )
     return members
 
@@ -232,7 +242,7 @@ def _create_persona(persona: Persona) -> Member:
         credit_limit=persona.credit_limit,
         annual_rate=persona.annual_rate,
         due_day=persona.due_day,
-        status=persona.status,  # the ledger's history sets it (personas_reset)
+        status=persona.status,  # the ledger's history sets it (seed_histories)
         contracted_on=today - dt.timedelta(days=365),
     )
     TransferAccount.objects.create(

@@ -1,8 +1,9 @@
 """Run the portal under gunicorn on loopback and talk to it like a browser.
 
-Shared by the multi-process tests and `make bench` (bench/run.py): both need what
-production has — separate server processes sharing one database — which Django's
-test client cannot give.
+Shared by the multi-process tests (tests/multiprocess) and `make bench` (bench/): both
+need what production has — separate server processes sharing one database — which
+Django's test client cannot give. It imports no Django, so bench/load.py sees the
+portal only over HTTP.
 """
 
 import http.client
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parent
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT = 60  # seconds for gunicorn to boot and Django to answer
 POLL_TIMEOUT = 2  # seconds one readiness probe may take

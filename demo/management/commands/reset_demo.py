@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from members.demo import reset_demo_personas
+from demo.personas import reset_demo_personas
 
 
 class Command(BaseCommand):

@@ -9,12 +9,11 @@ from django.db import transaction
 from django.urls import reverse
 from faker.providers.person.ja_JP import Provider as JapaneseNames
 
+from demo.fake_data import GENERATED_PASSWORD, GENERATED_PIN, Scenario, generate_members
+from demo.personas import PERSONAS, RESERVED_WEB_IDS, reset_demo_personas
 from history.models import LedgerEntry
 from history.selectors import ledger_state
-from members.demo import PERSONAS, RESERVED_WEB_IDS, reset_demo_personas
-from members.fake_data import GENERATED_PASSWORD, GENERATED_PIN, Scenario, generate_members
 from members.models import MAX_CREDIT_LIMIT, MIN_RATE, PREFECTURES, Member, legal_rate_cap
-from members.signals import members_generated
 from portal import clock
 from tests.factories import MemberFactory
 
@@ -163,20 +162,37 @@ def test_the_shared_secrets_are_hashed_once_per_call(hash_counter):
     assert hash_counter() <= 2  # one PIN hash and one password hash, whatever the count
 
 
-def test_members_generated_is_sent_with_the_new_members():
-    received = []
+def test_a_seed_reproduces_the_same_histories():
+    """The seed reaches the ledger too: the same call plays the same histories."""
 
-    def receiver(sender, **kwargs):
-        received.append(kwargs)
+    def histories(**kwargs) -> list[list[tuple]]:
+        with transaction.atomic():
+            result = [
+                list(
+                    LedgerEntry.objects.filter(member=member)
+                    .oldest_first()
+                    .values_list("occurred_at", "kind", "amount", "principal_after")
+                )
+                for member in generate_members(**kwargs)
+            ]
+            transaction.set_rollback(True)
+        return result
 
-    members_generated.connect(receiver)
-    try:
-        members = generate_members(count=3, scenario=Scenario.PAID_OFF, seed=8, transactions=5)
-    finally:
-        members_generated.disconnect(receiver)
-    [signal] = received
-    assert signal["members"] == members
-    assert (signal["scenario"], signal["seed"], signal["transactions"]) == ("paid_off", 8, 5)
+    first = histories(count=3, scenario=Scenario.PAID_OFF, seed=8, transactions=5)
+
+    assert all(first)
+    assert histories(count=3, scenario=Scenario.PAID_OFF, seed=8, transactions=5) == first
+
+
+def test_the_number_of_transactions_reaches_the_ledger():
+    def entries(transactions: int) -> int:
+        with transaction.atomic():
+            generate_members(count=3, scenario=Scenario.STANDARD, seed=9, transactions=transactions)
+            count = LedgerEntry.objects.count()
+            transaction.set_rollback(True)
+        return count
+
+    assert entries(2) < entries(60)
 
 
 @pytest.mark.parametrize(

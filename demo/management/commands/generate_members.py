@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from members.fake_data import GENERATED_PASSWORD, GENERATED_PIN, Scenario, generate_members
+from demo.fake_data import GENERATED_PASSWORD, GENERATED_PIN, Scenario, generate_members
 
 
 class Command(BaseCommand):

@@ -15,8 +15,7 @@ Every generated member shares the same secrets, so testers can log in as any of 
 
 The secrets are hashed once per call and the hash is shared: hashing a thousand PINs with
 Argon2 would take minutes. With `seed`, the same call on the same database and day gives
-the same members. The ledger (a higher app) gives them histories through the
-`members_generated` signal.
+the same members, with the same ledger histories (history.seeding).
 """
 
 import datetime as dt
@@ -32,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
-from members.demo import PERSONAS, RESERVED_WEB_IDS
+from demo.personas import PERSONAS, RESERVED_WEB_IDS
+from history.seeding import Plan, seed_histories
 from members.models import (
     MAX_RATE,
     PREFECTURES,
@@ -44,7 +44,6 @@ from members.models import (
     TransferAccount,
     legal_rate_cap,
 )
-from members.signals import members_generated
 from portal import clock
 
 GENERATED_PIN = "0000"
@@ -71,6 +70,17 @@ class Scenario(models.TextChoices):
     PAID_OFF = "paid_off", _("完済済み")
     INTEREST_FREE = "interest_free", _("初回無利息期間中")
     NO_WEB_ID = "no_web_id", _("Web-ID未登録")
+
+
+# The ledger history each scenario's members get; "random" draws one per member.
+SCENARIO_PLANS = {
+    Scenario.STANDARD: Plan.STANDARD,
+    Scenario.DELINQUENT: Plan.DELINQUENT,
+    Scenario.PAID_OFF: Plan.PAID_OFF,
+    Scenario.INTEREST_FREE: Plan.INTEREST_FREE,
+    Scenario.NO_WEB_ID: Plan.STANDARD,
+}
+RANDOM_PLANS = [Plan.STANDARD] * 6 + [Plan.DELINQUENT, Plan.PAID_OFF, Plan.INTEREST_FREE]
 
 
 # --- Factories ----------------------------------------------------------------------
@@ -246,7 +256,7 @@ def generate_members(
     seed: int | None = None,
     transactions: int = 12,
 ) -> list[Member]:
-    """Create `count` members with contracts and transfer accounts; the ledger adds histories.
+    """Create `count` members with contracts, transfer accounts and ledger histories.
 
     See the module docstring for the shared PIN and password.
     """
@@ -319,7 +329,19 @@ def generate_members(
         ],
         batch_size=500,
     )
-    members_generated.send(
-        sender=Member, members=members, scenario=scenario, seed=seed, transactions=transactions
-    )
+    seed_generated_histories(members, scenario=scenario, seed=seed, transactions=transactions)
     return members
+
+
+def seed_generated_histories(
+    members: list[Member], *, scenario: str | None, seed: int | None = None, transactions: int = 12
+) -> None:
+    """Give generated members the ledger histories of their scenario (random: one each)."""
+    rng = random.Random(seed)
+    plans = [SCENARIO_PLANS.get(scenario) or rng.choice(RANDOM_PLANS) for _member in members]
+    seed_histories(
+        list(zip(members, plans, strict=True)),
+        today=clock.today(),
+        seed=rng.randrange(2**32),
+        transactions=transactions,
+    )
