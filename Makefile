@@ -32,6 +32,7 @@ test: $(VENV)/.requirements-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: requests/s, latency, queries and memory of the main pages (bench/results.json)
@@ -47,6 +48,7 @@ screenshots: $(VENV)/.requirements-dev
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.requirements-dev
 	$(BIN)/ruff check --fix .
