@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from demo.personas import reset_demo_personas
 from members.models import AttemptCounter, LoginAttempt, Member
 from tests.factories import MemberFactory
+from tests.helpers import error_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -373,10 +374,6 @@ def test_database_fingerprint_sees_many_to_many_rows(personas):
     }
 
 
-def error_codes(html: str) -> set[str]:
-    return {chunk.split('"', 1)[0] for chunk in html.split('data-error-code="')[1:]}
-
-
 def test_every_form_variant_and_post_endpoint_is_fuzzed(visitors):
     """A form, or a variant of one, that the fuzzer does not post would escape it: fail.
 
@@ -604,7 +601,7 @@ def _fuzz_form(client: Client, form: Form, data: dict[str, str]) -> None:
             return
         shown = _form_shown_again(form, parse_page(response))
         rejected = _is_rejection(form, response, shown)
-        codes = error_codes(response.content.decode(errors="replace"))
+        codes = set(error_codes(response.content.decode(errors="replace")))
         if rejected and form.fields:
             # The login page answers with the form-level codes of SPEC §4.
             assert codes, (form, data, "rejected without a message carrying data-error-code")

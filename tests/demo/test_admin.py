@@ -1,7 +1,5 @@
 """The demo's tools on the member list (demo.admin): reset the personas, generate members."""
 
-import re
-
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.urls import reverse
@@ -13,16 +11,13 @@ from history.selectors import ledger_state
 from members import lockout
 from members.models import ContractStatus, LoginMethod, Member
 from tests.factories import MemberFactory
+from tests.helpers import error_codes
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:members_member_changelist")
 RESET_DEMO = reverse("admin:members_member_reset_demo")
 GENERATE = reverse("admin:members_member_generate")
-
-
-def error_codes(response) -> list[str]:
-    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
 
 
 def login_card(client, card_number, pin):

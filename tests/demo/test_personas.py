@@ -9,6 +9,7 @@ from demo.personas import PERSONAS, PERSONAS_BY_KEY, Persona
 from members import lockout
 from members.models import ContractStatus, LoanContract, LoginMethod, Member
 from tests.factories import MemberFactory
+from tests.helpers import error_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +52,6 @@ def elements_with(response, attribute: str) -> list[dict[str, str]]:
     parser = _ElementsWith(attribute)
     parser.feed(response.content.decode())
     return parser.found
-
-
-def error_codes(response) -> list[str]:
-    return [element["data-error-code"] for element in elements_with(response, "data-error-code")]
 
 
 @pytest.fixture

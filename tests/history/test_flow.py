@@ -1,6 +1,6 @@
 """The amount → confirmation → done flow (history.flow) with an operation of its own.
 
-Borrowing and repayment are tested through their pages in test_views.py; this file shows
+Borrowing and repayment are tested through their pages in test_ledger_pages.py; this file shows
 that the flow takes everything that differs from the operation (form, check, booking,
 entry lookup, templates, URL namespace), as point redemptions and ATM operations will.
 """
@@ -15,6 +15,7 @@ from history import confirmations, flow, services
 from history.models import Channel, Confirmation, Kind, LedgerEntry
 from portal.urls import urlpatterns as portal_urlpatterns
 from tests.factories import MemberFactory
+from tests.helpers import error_codes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -61,10 +62,6 @@ urlpatterns = [
 
 FORM_URL = "/flowtest/raise/"
 CONFIRM_URL = "/flowtest/raise/confirm/"
-
-
-def error_codes(response) -> list[str]:
-    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
 
 
 @pytest.fixture

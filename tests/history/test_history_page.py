@@ -4,7 +4,6 @@ import csv
 import datetime as dt
 import io
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -14,29 +13,15 @@ from history.models import Channel, Kind, LedgerEntry
 from history.selectors import CHART_STEPS, balance_over_time
 from members.models import DueDay, StatementDelivery
 from tests.factories import MemberFactory, TransferAccountFactory
+from tests.helpers import TOKYO, data, error_codes, tokyo
 
 pytestmark = pytest.mark.django_db
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 HISTORY_URL = reverse("history:history")
 CSV_URL = reverse("history:history-csv")
 INTEREST_URL = reverse("history:interest")
 ROW = re.compile(r'<tr data-kind="([a-z_]+)" data-amount="(\d+)" data-balance-after="(\d+)"')
 BOM = "\ufeff"
-
-
-def tokyo(year, month, day, hour=12, minute=0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=TOKYO)
-
-
-def error_codes(response) -> list[str]:
-    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
-
-
-def data(response, name: str) -> str:
-    """Return the value of the one `data-<name>` attribute on the page."""
-    (value,) = re.findall(rf'data-{name}="([^"]*)"', response.content.decode())
-    return value
 
 
 def rows(response) -> list[tuple[str, int, int]]:

@@ -6,7 +6,6 @@ The minimum not paid by the due date → the contract is `suspended` from the da
 
 import datetime as dt
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -16,15 +15,11 @@ from history.models import DueStatus, LedgerEntry
 from history.selectors import loan_position
 from members.models import ContractStatus, DueDay, LoanContract, StatementDelivery
 from tests.factories import MemberFactory, TransferAccountFactory
+from tests.helpers import tokyo
 
 pytestmark = pytest.mark.django_db
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 D = dt.date
-
-
-def tokyo(year, month, day, hour=12, minute=0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=TOKYO)
 
 
 def run_daily() -> str:

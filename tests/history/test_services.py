@@ -1,13 +1,12 @@
 """The ledger's write paths (history.services) against SPEC §3 and §6.
 
 Request-level behaviour (forms, confirmation step, pages, maintenance 503s) is in
-test_views.py; this file checks the services themselves: balances equal to the ledger
+test_ledger_pages.py; this file checks the services themselves: balances equal to the ledger
 after every write, the borrowing and repayment rules, interest-free days, the
 Saturday-night payout, append-only entries and the transaction e-mail.
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -28,15 +27,11 @@ from history.selectors import ledger_state, loan_position
 from members.models import ContractStatus, DueDay, StatementDelivery
 from portal import clock
 from tests.factories import MemberFactory, TransferAccountFactory
+from tests.helpers import tokyo
 
 pytestmark = pytest.mark.django_db
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 D = dt.date
-
-
-def tokyo(year, month, day, hour=12, minute=0, second=0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=TOKYO)
 
 
 def with_transfer_account(member):

@@ -10,16 +10,13 @@ from django.urls import reverse
 
 from history import simulator
 from history.simulator import SimulationError
+from tests.helpers import error_codes
 
 pytestmark = pytest.mark.django_db
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 SIMULATOR_URL = reverse("simulator:simulator")
 FIGURES = ("amount", "monthly-payment", "months", "total-repayment", "total-interest")
-
-
-def error_codes(response) -> list[str]:
-    return error_codes_in(response.content.decode())
 
 
 def field_error_codes(response, name: str) -> list[str]:
@@ -29,11 +26,7 @@ def field_error_codes(response, name: str) -> list[str]:
         for block in response.content.decode().split('<div class="field')
         if f'name="{name}"' in block
     ]
-    return error_codes_in(block)
-
-
-def error_codes_in(html: str) -> list[str]:
-    return re.findall(r'data-error-code="([a-z_]+)"', html)
+    return error_codes(block)
 
 
 def figures(response) -> dict[str, int]:

@@ -7,11 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import DEFAULT_PIN
-
-
-def error_codes(response) -> list[str]:
-    """Return every `data-error-code` on the page, in page order."""
-    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
+from tests.helpers import error_codes
 
 
 def assert_field_error(response, field: str, code: str) -> None:

@@ -14,6 +14,7 @@ from members import lockout
 from members.models import ContractStatus, LoanContract, LoginAttempt, LoginMethod, Member
 from portal.models import MailboxMessage, MaintenanceWindow
 from tests.factories import MemberFactory, StaffFactory
+from tests.helpers import error_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +26,6 @@ ADMIN_LOGIN = reverse("admin:login")
 
 def set_pin_url(member):
     return reverse("admin:members_member_set_pin", args=[member.pk])
-
-
-def error_codes(response) -> list[str]:
-    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
 
 
 def column(response, member, name) -> str:

@@ -14,15 +14,12 @@ from members.models import (
     LoginResult,
 )
 from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory, StaffFactory
+from tests.helpers import error_codes
 
 pytestmark = pytest.mark.django_db
 
 CARD_URL = reverse("members:login-card")
 WEB_ID_URL = reverse("members:login-web-id")
-
-
-def error_codes(response) -> list[str]:
-    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
 
 
 def post_card(client, card_number, pin, **extra):

@@ -19,6 +19,7 @@ from members import lockout, staff_login
 from members.models import LoginAttempt, LoginMethod, LoginResult
 from tests.counters import counter_failures
 from tests.factories import MemberFactory, StaffFactory
+from tests.helpers import error_codes
 from tests.staff_sign_in import STAFF_PASSWORD, current_code, sign_in_staff, wrong_code
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +31,6 @@ INDEX = reverse("admin:index")
 TWO_FACTOR = reverse("admin:two_factor")
 CHANGELIST = reverse("admin:members_member_changelist")
 STAFF_LIST = f"{CHANGELIST}?kind=staff"
-
-
-def error_codes(response) -> list[str]:
-    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
 
 
 def post_login(client, username, password, **extra):

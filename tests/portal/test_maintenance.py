@@ -1,6 +1,5 @@
 import datetime as dt
 from html.parser import HTMLParser
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,16 +9,12 @@ from members.models import LoginAttempt
 from portal.maintenance import closed_until, maintenance_response, resume_at
 from portal.models import MaintenanceScope, MaintenanceWindow, Recurrence, Weekday
 from tests.factories import DEFAULT_PIN, MemberFactory
+from tests.helpers import tokyo
 
 pytestmark = pytest.mark.django_db
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 MEMBER_PAGES = MaintenanceScope.MEMBER_PAGES
 INTERNET_REPAYMENT = MaintenanceScope.INTERNET_REPAYMENT
-
-
-def tokyo(year, month, day, hour=0, minute=0, second=0, microsecond=0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, second, microsecond, tzinfo=TOKYO)
 
 
 class _MainElement(HTMLParser):

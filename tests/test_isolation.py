@@ -1,25 +1,40 @@
-"""Every self-service page: login, maintenance, CSRF and isolation between members.
+"""No member sees or changes another member's data through any page (SPEC §12 "Isolation").
 
-SPEC §3 (maintenance), §5 (self-service), §11 (isolation); issue #4 item 8.
+Every self-service page: login, maintenance, CSRF and isolation between members (SPEC §3,
+§5); then the pages that show the account (the member top, login history and the ledger
+pages), asked with every query parameter a curious member might try.
 """
-
-import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from history import services as ledger
 from members import account, tokens
-from members.models import Member, ProfileChange, TransferAccount
-from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory, StaffFactory
+from members.models import (
+    LoginAttempt,
+    LoginMethod,
+    LoginResult,
+    Member,
+    ProfileChange,
+    TransferAccount,
+)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    DEFAULT_PIN,
+    LoanContractFactory,
+    MemberFactory,
+    StaffFactory,
+    TransferAccountFactory,
+)
+from tests.helpers import tokyo
 from tests.members.self_service import logged_in_member_pk
 
 pytestmark = pytest.mark.django_db
 
 # Monday 06:30 in Tokyo: inside the seeded member-page window (Monday 00:00–07:00).
-IN_MAINTENANCE = dt.datetime(2026, 12, 7, 6, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
+IN_MAINTENANCE = tokyo(2026, 12, 7, 6, 30)
 
 # Pages behind the login, with a valid submission for those that take one.
 MEMBER_PAGES = {
@@ -367,3 +382,85 @@ def test_each_member_logs_in_to_their_own_data(member, other):
     assert logged_in_member_pk(by_web_id) == str(member.pk)
     assert "7777777" in by_card.get(reverse("members:settings")).content.decode()
     assert "7777777" not in by_web_id.get(reverse("members:settings")).content.decode()
+
+
+# --- Pages that show the account ------------------------------------------------------
+
+ACCOUNT_FIGURE_PAGES = [
+    "members:mypage",
+    "members:login-history",
+    "history:history",
+    "history:history-csv",
+    "history:interest",
+    "history:borrow",
+    "history:repay",
+]
+
+
+@pytest.fixture
+def holder(db):
+    holder = MemberFactory(name_kanji="山田 太郎")
+    TransferAccountFactory(member=holder)
+    ledger.borrow(member=holder, amount=10_000)
+    return holder
+
+
+@pytest.fixture
+def neighbour(db, time_machine):
+    """A neighbour whose figures are all distinctive: 4,321,000 yen limit, 1,234,000 owed."""
+    neighbour = MemberFactory(name_kanji="鈴木 花子", contract=None)
+    LoanContractFactory(member=neighbour, credit_limit=4_321_000, annual_rate="14.90")
+    TransferAccountFactory(member=neighbour)
+    time_machine.move_to(tokyo(2026, 11, 2), tick=False)
+    ledger.borrow(member=neighbour, amount=1_234_000)
+    time_machine.move_to(tokyo(2026, 12, 9), tick=True)
+    LoginAttempt.objects.create(
+        attempted_at=tokyo(2026, 12, 8, 9),
+        method=LoginMethod.CARD,
+        masked_identifier="******9876",
+        member=neighbour,
+        client_address="203.0.113.77",
+        user_agent="NeighbourBrowser/1.0",
+        result=LoginResult.SUCCESS,
+    )
+    return neighbour
+
+
+def secrets_of(other) -> list[str]:
+    return [
+        other.member_number,
+        other.name_kanji,
+        "1234000",
+        "1,234,000",
+        "4321000",
+        "4,321,000",
+        "14.90",
+        "203.0.113.77",
+        "NeighbourBrowser",
+    ]
+
+
+@pytest.mark.parametrize("name", ACCOUNT_FIGURE_PAGES)
+def test_a_page_shows_only_the_logged_in_members_account(holder, neighbour, name):
+    client = Client()
+    client.force_login(holder, backend="members.backends.CardPinBackend")
+    query = {
+        "member": neighbour.pk,
+        "member_id": neighbour.pk,
+        "pk": neighbour.pk,
+        "member_number": neighbour.member_number,
+    }
+
+    response = client.get(reverse(name), query)
+
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    page = body.decode("utf-8-sig")
+    own = {
+        "members:mypage": f'data-member-number="{holder.member_number}"',
+        "history:history": 'data-amount="10000"',
+        "history:history-csv": "10000",
+    }
+    assert own.get(name, "") in page
+    for secret in secrets_of(neighbour):
+        assert secret not in page, (name, secret)

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -15,30 +14,16 @@ from history.selectors import loan_position
 from members.models import ContractStatus, StatementDelivery, TransferAccount
 from portal import clock
 from tests.factories import MemberFactory, TransferAccountFactory
+from tests.helpers import data, error_codes, tokyo
 
 pytestmark = pytest.mark.django_db
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 MYPAGE_URL = reverse("members:mypage")
 BORROW_URL = reverse("history:borrow")
 BORROW_CONFIRM_URL = reverse("history:borrow-confirm")
 REPAY_URL = reverse("history:repay")
 REPAY_CONFIRM_URL = reverse("history:repay-confirm")
 MAIL_SETTING_URL = reverse("history:settings-transaction-mail")
-
-
-def tokyo(year, month, day, hour=12, minute=0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=TOKYO)
-
-
-def error_codes(response) -> list[str]:
-    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
-
-
-def data(response, name: str) -> str:
-    """Return the value of the one `data-<name>` attribute on the page."""
-    (value,) = re.findall(rf'data-{name}="([^"]*)"', response.content.decode())
-    return value
 
 
 def nonce_of(response) -> str:

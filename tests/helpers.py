@@ -1,0 +1,27 @@
+"""What many test modules ask of a page or a moment: coded errors, data figures, Tokyo time."""
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def tokyo(year, month, day, hour=12, minute=0, second=0, microsecond=0) -> dt.datetime:
+    """Return that moment in Asia/Tokyo (noon unless an hour is given)."""
+    return dt.datetime(year, month, day, hour, minute, second, microsecond, tzinfo=TOKYO)
+
+
+def _html(page) -> str:
+    return page if isinstance(page, str) else page.content.decode()
+
+
+def error_codes(page) -> list[str]:
+    """Return every `data-error-code` of a response (or HTML), in page order (SPEC §10)."""
+    return re.findall(r'data-error-code="([^"]*)"', _html(page))
+
+
+def data(page, name: str) -> str:
+    """Return the value of the one `data-<name>` attribute of a response (or HTML)."""
+    (value,) = re.findall(rf'data-{name}="([^"]*)"', _html(page))
+    return value
