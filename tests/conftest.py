@@ -3,6 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from demo.personas import PERSONAS_BY_KEY, reset_demo_personas
+from members.models import Member
 from tests.factories import MemberFactory, StaffFactory
 from tests.staff_sign_in import sign_in_staff
 
@@ -66,3 +68,13 @@ def mailbox(settings):
 def mail_server_down(mailbox, settings):
     """Delivery fails as with an SMTP server that refuses connections (demo copy still on)."""
     settings.PORTAL_MAIL_DELIVERY_BACKEND = "tests.mail_backends.RefusingEmailBackend"
+
+
+@pytest.fixture
+def persona_members(db):
+    """Reset the demo personas; return their members by persona key."""
+    reset_demo_personas()
+    return {
+        key: Member.objects.get(member_number=persona.member_number)
+        for key, persona in PERSONAS_BY_KEY.items()
+    }

@@ -4,6 +4,8 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+from django.urls import reverse
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
@@ -25,3 +27,12 @@ def data(page, name: str) -> str:
     """Return the value of the one `data-<name>` attribute of a response (or HTML)."""
     (value,) = re.findall(rf'data-{name}="([^"]*)"', _html(page))
     return value
+
+
+def login_card(client, card_number, pin):
+    """Log in through the real card login view; return its response."""
+    return client.post(reverse("members:login-card"), {"card_number": card_number, "pin": pin})
+
+
+def logged_in_to_mypage(response) -> bool:
+    return response.status_code == 302 and response.url == reverse("members:mypage")

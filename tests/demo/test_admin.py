@@ -1,17 +1,17 @@
-"""The demo's tools on the member list (demo.admin): reset the personas, generate members."""
+"""The demo's tools on the member list (demo.admin): reset the persona_members, generate members."""
 
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.urls import reverse
 
 from demo.fake_data import GENERATED_PIN
-from demo.personas import PERSONAS_BY_KEY, reset_demo_personas
+from demo.personas import PERSONAS_BY_KEY
 from history.models import LedgerEntry
 from history.selectors import ledger_state
 from members import lockout
 from members.models import ContractStatus, LoginMethod, Member
 from tests.factories import MemberFactory
-from tests.helpers import error_codes
+from tests.helpers import error_codes, logged_in_to_mypage, login_card
 
 pytestmark = pytest.mark.django_db
 
@@ -20,25 +20,8 @@ RESET_DEMO = reverse("admin:members_member_reset_demo")
 GENERATE = reverse("admin:members_member_generate")
 
 
-def login_card(client, card_number, pin):
-    return client.post(reverse("members:login-card"), {"card_number": card_number, "pin": pin})
-
-
-def logged_in_to_mypage(response) -> bool:
-    return response.status_code == 302 and response.url == reverse("members:mypage")
-
-
-@pytest.fixture
-def personas(db):
-    reset_demo_personas()
-    return {
-        key: Member.objects.get(member_number=persona.member_number)
-        for key, persona in PERSONAS_BY_KEY.items()
-    }
-
-
-def test_reset_demo_asks_first_and_changes_nothing_on_get(staff_client, personas):
-    standard = personas["standard"]
+def test_reset_demo_asks_first_and_changes_nothing_on_get(staff_client, persona_members):
+    standard = persona_members["standard"]
     standard.contract.status = ContractStatus.TERMINATED
     standard.contract.save()
     page = staff_client.get(RESET_DEMO)
@@ -49,9 +32,11 @@ def test_reset_demo_asks_first_and_changes_nothing_on_get(staff_client, personas
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_the_reset_demo_button_refuses_outside_demo_mode(staff_client, personas, settings, method):
+def test_the_reset_demo_button_refuses_outside_demo_mode(
+    staff_client, persona_members, settings, method
+):
     settings.PORTAL_DEMO = False
-    standard = personas["standard"]
+    standard = persona_members["standard"]
     standard.contract.status = ContractStatus.TERMINATED
     standard.contract.save()
 
@@ -81,12 +66,14 @@ def persona_states() -> dict:
     return states
 
 
-def test_the_reset_demo_button_restores_the_personas_and_is_idempotent(staff_client, personas):
+def test_the_reset_demo_button_restores_the_personas_and_is_idempotent(
+    staff_client, persona_members
+):
     documented = persona_states()
     other = MemberFactory()
     lockout.unlock_card(PERSONAS_BY_KEY["card_locked"].card_number)
-    personas["standard"].contract.status = ContractStatus.TERMINATED
-    personas["standard"].contract.save()
+    persona_members["standard"].contract.status = ContractStatus.TERMINATED
+    persona_members["standard"].contract.save()
 
     first = staff_client.post(RESET_DEMO)
     assert first.status_code == 302

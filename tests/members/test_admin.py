@@ -9,12 +9,12 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from demo.personas import PERSONAS_BY_KEY, reset_demo_personas
+from demo.personas import PERSONAS_BY_KEY
 from members import lockout
 from members.models import ContractStatus, LoanContract, LoginAttempt, LoginMethod, Member
 from portal.models import MailboxMessage, MaintenanceWindow
 from tests.factories import MemberFactory, StaffFactory
-from tests.helpers import error_codes
+from tests.helpers import error_codes, logged_in_to_mypage, login_card
 
 pytestmark = pytest.mark.django_db
 
@@ -39,23 +39,6 @@ def run_action(client, action, members):
     return client.post(
         CHANGELIST, {"action": action, ACTION_CHECKBOX_NAME: [member.pk for member in members]}
     )
-
-
-def login_card(client, card_number, pin):
-    return client.post(reverse("members:login-card"), {"card_number": card_number, "pin": pin})
-
-
-def logged_in_to_mypage(response) -> bool:
-    return response.status_code == 302 and response.url == reverse("members:mypage")
-
-
-@pytest.fixture
-def personas(db):
-    reset_demo_personas()
-    return {
-        key: Member.objects.get(member_number=persona.member_number)
-        for key, persona in PERSONAS_BY_KEY.items()
-    }
 
 
 def identity(member, **changes):
@@ -101,20 +84,20 @@ def _member_client(client):
         "mailbox",
     ],
 )
-def test_admin_pages_send_non_staff_to_the_admin_login(client, personas, who, url):
+def test_admin_pages_send_non_staff_to_the_admin_login(client, persona_members, who, url):
     if who == "member":
         _member_client(client)
-    response = client.get(url(personas))
+    response = client.get(url(persona_members))
     assert response.status_code == 302
     assert response.url.startswith(ADMIN_LOGIN)
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member"])
-def test_non_staff_posts_change_nothing(client, personas, who):
+def test_non_staff_posts_change_nothing(client, persona_members, who):
     if who == "member":
         _member_client(client)
-    card_locked, webid_locked = personas["card_locked"], personas["webid_locked"]
-    standard = personas["standard"]
+    card_locked, webid_locked = persona_members["card_locked"], persona_members["webid_locked"]
+    standard = persona_members["standard"]
     members_before = Member.objects.count()
     standard.contract.status = ContractStatus.TERMINATED  # reset-demo would restore it
     standard.contract.save()
@@ -138,9 +121,9 @@ def test_non_staff_posts_change_nothing(client, personas, who):
     assert not LogEntry.objects.exists()
 
 
-def test_staff_without_permissions_are_refused_the_member_tools(client, personas):
+def test_staff_without_permissions_are_refused_the_member_tools(client, persona_members):
     client.force_login(StaffFactory(), backend="django.contrib.auth.backends.ModelBackend")
-    card_locked = personas["card_locked"]
+    card_locked = persona_members["card_locked"]
     assert client.post(set_pin_url(card_locked), identity(card_locked)).status_code == 403
     assert client.post(RESET_DEMO).status_code == 403
     assert client.post(GENERATE, {"count": "1", "scenario": "standard"}).status_code == 403
@@ -150,10 +133,10 @@ def test_staff_without_permissions_are_refused_the_member_tools(client, personas
 # --- The list -----------------------------------------------------------------------
 
 
-def test_the_list_shows_members_and_staff_separately(staff_client, personas):
+def test_the_list_shows_members_and_staff_separately(staff_client, persona_members):
     clerk = StaffFactory(username="clerk-tanaka")
     members = staff_client.get(CHANGELIST).context["cl"].result_list
-    assert set(members) == set(personas.values())
+    assert set(members) == set(persona_members.values())
     staff = staff_client.get(CHANGELIST, {"kind": "staff"}).context["cl"].result_list
     assert clerk in staff
     assert not any(user.member_number for user in staff)
@@ -185,17 +168,17 @@ def test_search_finds_a_member_by_each_field(staff_client, term):
     assert list(found) == [target]
 
 
-def test_the_list_shows_card_web_id_and_contract_state(staff_client, personas):
+def test_the_list_shows_card_web_id_and_contract_state(staff_client, persona_members):
     response = staff_client.get(CHANGELIST)
-    assert column(response, personas["card_locked"], "card_state") == "ロック中"
-    assert column(response, personas["card_locked"], "web_id_state") == "正常"
-    assert column(response, personas["webid_locked"], "web_id_state") == "ロック中"
-    assert column(response, personas["webid_locked"], "card_state") == "正常"
-    assert column(response, personas["card_only"], "web_id_state") == "未登録"
-    assert column(response, personas["terminated"], "contract_status") == "解約"
-    paid_off = personas["paid_off"]
+    assert column(response, persona_members["card_locked"], "card_state") == "ロック中"
+    assert column(response, persona_members["card_locked"], "web_id_state") == "正常"
+    assert column(response, persona_members["webid_locked"], "web_id_state") == "ロック中"
+    assert column(response, persona_members["webid_locked"], "card_state") == "正常"
+    assert column(response, persona_members["card_only"], "web_id_state") == "未登録"
+    assert column(response, persona_members["terminated"], "contract_status") == "解約"
+    paid_off = persona_members["paid_off"]
     assert column(response, paid_off, "balance") == "0円"
-    standard = personas["standard"]
+    standard = persona_members["standard"]
     assert column(response, standard, "balance") == f"{standard.contract.principal_balance:,}円"
 
 
@@ -307,8 +290,8 @@ def test_staff_add_a_staff_user_who_can_sign_in_to_the_admin(staff_client, clien
 # --- Actions ------------------------------------------------------------------------
 
 
-def test_unlock_web_id_action_unlocks_and_logs(staff_client, client, personas):
-    webid_locked = personas["webid_locked"]
+def test_unlock_web_id_action_unlocks_and_logs(staff_client, client, persona_members):
+    webid_locked = persona_members["webid_locked"]
     response = run_action(staff_client, "unlock_web_id", [webid_locked])
     assert response.status_code == 302
     assert not lockout.is_locked(method=LoginMethod.WEB_ID, identifier=webid_locked.web_id)
@@ -323,8 +306,8 @@ def test_unlock_web_id_action_unlocks_and_logs(staff_client, client, personas):
     assert logged_in_to_mypage(login)
 
 
-def test_terminate_and_reinstate_actions_change_the_contract_and_log(staff_client, personas):
-    standard = personas["standard"]
+def test_terminate_and_reinstate_actions_change_the_contract_and_log(staff_client, persona_members):
+    standard = persona_members["standard"]
     run_action(staff_client, "terminate_contract", [standard])
     standard.contract.refresh_from_db()
     assert standard.contract.status == ContractStatus.TERMINATED
@@ -337,26 +320,30 @@ def test_terminate_and_reinstate_actions_change_the_contract_and_log(staff_clien
 
 
 def test_a_terminated_member_is_refused_and_a_reinstated_one_gets_in(
-    staff_client, client, personas
+    staff_client, client, persona_members
 ):
     persona = PERSONAS_BY_KEY["terminated"]
-    run_action(staff_client, "reinstate_contract", [personas["terminated"]])
+    run_action(staff_client, "reinstate_contract", [persona_members["terminated"]])
     assert logged_in_to_mypage(login_card(client, persona.card_number, persona.pin))
 
 
-def test_the_set_new_pin_action_opens_the_page_for_exactly_one_member(staff_client, personas):
-    one = run_action(staff_client, "set_new_pin", [personas["card_locked"]])
+def test_the_set_new_pin_action_opens_the_page_for_exactly_one_member(
+    staff_client, persona_members
+):
+    one = run_action(staff_client, "set_new_pin", [persona_members["card_locked"]])
     assert one.status_code == 302
-    assert one.url == set_pin_url(personas["card_locked"])
-    two = run_action(staff_client, "set_new_pin", [personas["standard"], personas["card_locked"]])
+    assert one.url == set_pin_url(persona_members["card_locked"])
+    two = run_action(
+        staff_client, "set_new_pin", [persona_members["standard"], persona_members["card_locked"]]
+    )
     assert two.url == CHANGELIST  # back to the list with a warning
 
 
 # --- Set new PIN ----------------------------------------------------------------------
 
 
-def test_the_member_page_links_to_set_new_pin(staff_client, personas):
-    member = personas["card_locked"]
+def test_the_member_page_links_to_set_new_pin(staff_client, persona_members):
+    member = persona_members["card_locked"]
     page = staff_client.get(reverse("admin:members_member_change", args=[member.pk]))
     assert set_pin_url(member) in page.content.decode()
 
@@ -370,8 +357,10 @@ def test_the_member_page_links_to_set_new_pin(staff_client, personas):
     ],
     ids=["birth-date", "phone", "both"],
 )
-def test_set_new_pin_refuses_an_identity_that_does_not_match(staff_client, personas, changes):
-    member = personas["card_locked"]
+def test_set_new_pin_refuses_an_identity_that_does_not_match(
+    staff_client, persona_members, changes
+):
+    member = persona_members["card_locked"]
     pin_before = member.pin
     response = staff_client.post(set_pin_url(member), identity(member, **changes))
     assert response.status_code == 200
@@ -391,8 +380,8 @@ def test_set_new_pin_refuses_an_identity_that_does_not_match(staff_client, perso
         ("56a8", "56a8", "format_charset"),
     ],
 )
-def test_set_new_pin_refuses_a_bad_new_pin(staff_client, personas, new_pin, confirm, code):
-    member = personas["card_locked"]
+def test_set_new_pin_refuses_a_bad_new_pin(staff_client, persona_members, new_pin, confirm, code):
+    member = persona_members["card_locked"]
     pin_before = member.pin
     response = staff_client.post(
         set_pin_url(member), identity(member, new_pin=new_pin, new_pin_confirm=confirm)
@@ -404,9 +393,9 @@ def test_set_new_pin_refuses_a_bad_new_pin(staff_client, personas, new_pin, conf
 
 
 def test_set_new_pin_unlocks_the_card_and_the_member_logs_in_with_it(
-    staff_client, client, personas
+    staff_client, client, persona_members
 ):
-    member = personas["card_locked"]
+    member = persona_members["card_locked"]
     old_pin = PERSONAS_BY_KEY["card_locked"].pin
     # The phone as the member says it, with hyphens.
     phone = f"{member.phone[:3]}-{member.phone[3:7]}-{member.phone[7:]}"
