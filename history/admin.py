@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from history import services
-from history.models import DueStatus, InterestFreePeriod, LedgerEntry, MailPreference
+from history.models import AtmFeeWaiver, DueStatus, InterestFreePeriod, LedgerEntry, MailPreference
 from members.models import Member
 from portal.admin import ReadOnlyAdmin
 
@@ -84,10 +84,10 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         return redirect("admin:history_ledgerentry_changelist")
 
 
-@admin.register(InterestFreePeriod)
+@admin.register(InterestFreePeriod, AtmFeeWaiver)
 class InterestFreePeriodAdmin(ReadOnlyAdmin):
-    """Periods are granted by the services (first borrowing, points) and interest already
-    settled depends on them: like ledger entries, they are only read here."""
+    """Periods are granted by the services (first borrowing, points) and interest or fees
+    already settled depend on them: like ledger entries, they are only read here."""
 
     list_display = ["member", "first_day", "last_day", "source", "granted_at"]
     list_filter = ["source"]

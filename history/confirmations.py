@@ -35,7 +35,9 @@ class Refusal(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.amount: int | None = None  # set by carry_out: the amount that was refused
+        # Set by carry_out: what was confirmed and refused.
+        self.amount: int | None = None
+        self.detail: str = ""
 
     def as_validation_error(self) -> ValidationError:
         """Return the refusal as a form error (its code is the page's data-error-code)."""
@@ -51,23 +53,31 @@ def _hash(token: str) -> str:
 
 
 @transaction.atomic
-def issue(*, member: Member, operation: str, amount: int) -> str:
-    """Store a confirmation of `operation` for `amount` yen; return the page's token."""
+def issue(*, member: Member, operation: str, amount: int, detail: str = "") -> str:
+    """Store a confirmation of `operation` for `amount` (and what else the operation
+    needs to know, `detail`: a benefit's key, an ATM session's code); return the page's
+    token."""
     now = clock.now()
     Confirmation.objects.filter(member=member, created_at__lt=now - KEPT_FOR).delete()
     token = secrets.token_urlsafe(32)
     Confirmation.objects.create(
-        member=member, operation=operation, token_hash=_hash(token), amount=amount, created_at=now
+        member=member,
+        operation=operation,
+        token_hash=_hash(token),
+        amount=amount,
+        detail=detail,
+        created_at=now,
     )
     return token
 
 
 def carry_out(
-    *, member: Member, operation: str, token: str, book: Callable[[int], models.Model]
+    *, member: Member, operation: str, token: str, book: Callable[[Confirmation], models.Model]
 ) -> int:
     """Book a confirmed operation once; return the pk of its entry.
 
-    `book(amount)` writes the entry and returns it. A confirmation carried out before
+    `book(confirmation)` writes the entry (of the confirmation's `amount` and `detail`)
+    and returns it. A confirmation carried out before
     returns the entry it booked, without booking again. Raises NotPending if there is no
     such confirmation (unknown, someone else's, another operation's, or left too long),
     and the Refusal that `book` raised (with the confirmed `amount`), after forgetting the
@@ -88,10 +98,10 @@ def carry_out(
             raise NotPending
         try:
             with transaction.atomic():
-                entry = book(confirmation.amount)
+                entry = book(confirmation)
         except Refusal as exc:
             confirmation.delete()
-            refusal, refusal.amount = exc, confirmation.amount
+            refusal, refusal.amount, refusal.detail = exc, confirmation.amount, confirmation.detail
         else:
             confirmation.result_id = entry.pk
             confirmation.save(update_fields=["result_id"])

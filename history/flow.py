@@ -28,19 +28,27 @@ To add an operation (a sketch for point redemptions)::
         name = "redeem"  # also the Confirmation's `operation`
         namespace = "points"
         title = _("ポイント交換")
-        form_class = RedemptionForm  # takes maximum=; cleans "amount"
+        form_class = RedemptionForm  # takes maximum=; cleans "benefit"
         form_template = "points/redeem_form.html"  # extends history/operation_form.html
         done_template = "points/redeem_done.html"
 
         def figures(self, request): return {"balance": balance_of(request.user)}
         def maximum(self, figures): return figures["balance"]
-        def book(self, *, member, amount): return services.redeem(member=member, points=amount)
+        def pending(self, cleaned_data):  # what the confirmation stores
+            benefit = cleaned_data["benefit"]
+            return BENEFITS[benefit].cost, benefit
+        def form_data(self, *, amount, detail): return {"benefit": detail}
+        def book(self, *, member, amount, detail):
+            return services.redeem(member=member, benefit=detail)
         def entries(self, member): return PointEntry.objects.filter(member=member)
 
     urlpatterns = [*flow.urls(Redemption(), "redeem/")]
 
-`book` must raise a `confirmations.Refusal` (with a code) when the rules refuse; it runs in
-the transaction that records the confirmation as carried out.
+A confirmation stores an amount and a short `detail` (a benefit's key, an ATM session's
+code): `pending` says which, from the form's cleaned data; `form_data` fills the form
+again with them when the rules refuse at confirmation. `book` must raise a
+`confirmations.Refusal` (with a code) when the rules refuse; it runs in the transaction
+that records the confirmation as carried out.
 """
 
 from django.db import models
@@ -79,10 +87,18 @@ class Operation:
         """Return the largest amount the form takes."""
         raise NotImplementedError
 
-    def check(self, *, member: Member, figures: dict, amount: int) -> None:
+    def pending(self, cleaned_data: dict) -> tuple[int, str]:
+        """Return the amount and detail a valid form asks for (what is confirmed)."""
+        return cleaned_data["amount"], ""
+
+    def form_data(self, *, amount: int, detail: str) -> dict:
+        """Return the form's data for a confirmed `amount` and `detail` (after a refusal)."""
+        return {"amount": str(amount)}
+
+    def check(self, *, member: Member, figures: dict, amount: int, detail: str = "") -> None:
         """Raise a confirmations.Refusal if the rules refuse `amount` already now."""
 
-    def book(self, *, member: Member, amount: int) -> models.Model:
+    def book(self, *, member: Member, amount: int, detail: str = "") -> models.Model:
         """Book `amount` and return the saved entry; raise a Refusal if the rules refuse."""
         raise NotImplementedError
 
@@ -136,16 +152,23 @@ def operation_form(request, operation: Operation):
     data = request.POST if request.method == "POST" else None
     form = operation.form_class(data, maximum=operation.maximum(figures))
     if request.method == "POST" and form.is_valid():
-        amount = form.cleaned_data["amount"]
+        amount, detail = operation.pending(form.cleaned_data)
         try:
             # Tell a refusal at the first step already, not only after confirming.
-            operation.check(member=request.user, figures=figures, amount=amount)
+            operation.check(member=request.user, figures=figures, amount=amount, detail=detail)
         except confirmations.Refusal as refusal:
             form.add_error(None, refusal.as_validation_error())
         else:
-            member, name = request.user, operation.name
-            nonce = confirmations.issue(member=member, operation=name, amount=amount)
-            context = {**figures, "operation": operation, "amount": amount, "nonce": nonce}
+            nonce = confirmations.issue(
+                member=request.user, operation=operation.name, amount=amount, detail=detail
+            )
+            context = {
+                **figures,
+                "operation": operation,
+                "amount": amount,
+                "detail": detail,
+                "nonce": nonce,
+            }
             return render(request, operation.confirm_template, context)
     return _form_page(request, operation, figures, form)
 
@@ -163,14 +186,17 @@ def operation_confirm(request, operation: Operation):
             member=request.user,
             operation=operation.name,
             token=request.POST.get("nonce", ""),
-            book=lambda amount: operation.book(member=request.user, amount=amount),
+            book=lambda pending: operation.book(
+                member=request.user, amount=pending.amount, detail=pending.detail
+            ),
         )
     except confirmations.NotPending:
         return redirect(operation.url_name())
     except confirmations.Refusal as refusal:
         figures = operation.figures(request)
         form = operation.form_class(
-            {"amount": str(refusal.amount)}, maximum=operation.maximum(figures)
+            operation.form_data(amount=refusal.amount, detail=refusal.detail),
+            maximum=operation.maximum(figures),
         )
         form.is_valid()
         form.add_error(None, refusal.as_validation_error())

@@ -138,6 +138,31 @@ class InterestFreePeriod(models.Model):
         return f"{self.member} {self.first_day}〜{self.last_day}"
 
 
+class AtmFeeWaiver(models.Model):
+    """Days (inclusive) on which a member's partner-ATM and smartphone-ATM fees are waived
+    (a points benefit, SPEC §7/§8, or a staff gesture)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="atm_fee_waivers")
+    first_day = models.DateField(_("開始日"))
+    last_day = models.DateField(_("終了日"))
+    source = models.CharField(_("理由"), max_length=16, choices=InterestFreeSource.choices)
+    granted_at = models.DateTimeField(_("付与日時"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("ATM手数料無料期間")
+        verbose_name_plural = _("ATM手数料無料期間")
+        ordering = ["first_day"]
+        indexes = [models.Index(fields=["member", "last_day"], name="atm_fee_waiver_member_last")]
+        constraints = [
+            models.CheckConstraint(
+                name="atm_fee_waiver_order", condition=Q(last_day__gte=F("first_day"))
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.first_day}〜{self.last_day}"
+
+
 class DueStatus(models.Model):
     """Where a contract stands in its monthly repayment cycle.
 
@@ -198,6 +223,9 @@ class Confirmation(models.Model):
     operation = models.CharField(_("操作"), max_length=32)
     token_hash = models.CharField(max_length=64, unique=True)
     amount = models.PositiveIntegerField(_("金額"))
+    detail = models.CharField(
+        _("内容"), max_length=64, blank=True, help_text=_("金額のほかに操作が必要とするもの")
+    )
     created_at = models.DateTimeField(_("作成日時"), default=clock.now)
     result_id = models.PositiveBigIntegerField(
         _("記帳した取引"), null=True, blank=True, help_text=_("実行済みなら、記帳した取引の番号")

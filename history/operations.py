@@ -48,7 +48,7 @@ class Borrowing(LedgerOperation):
     def maximum(self, figures):
         return figures["available"]
 
-    def check(self, *, member, figures, amount):
+    def check(self, *, member, figures, amount, detail=""):
         services.check_borrowing(
             member=member,
             contract=figures["contract"],
@@ -57,7 +57,7 @@ class Borrowing(LedgerOperation):
             channel=self.channel,
         )
 
-    def book(self, *, member, amount):
+    def book(self, *, member, amount, detail=""):
         return services.borrow(member=member, amount=amount, channel=self.channel)
 
 
@@ -75,10 +75,10 @@ class Repayment(LedgerOperation):
     def maximum(self, figures):
         return figures["position"].payoff
 
-    def check(self, *, member, figures, amount):
+    def check(self, *, member, figures, amount, detail=""):
         services.check_repayment(member=member)
 
-    def book(self, *, member, amount):
+    def book(self, *, member, amount, detail=""):
         return services.repay(member=member, amount=amount, channel=self.channel)
 
 

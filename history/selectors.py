@@ -13,6 +13,7 @@ from history.accounting import LedgerState, LoanPosition, Terms, position_on
 from history.interest import BalanceChange, Period
 from history.models import (
     MOVING_PRINCIPAL_KINDS,
+    AtmFeeWaiver,
     DueStatus,
     InterestFreePeriod,
     Kind,
@@ -25,6 +26,7 @@ __all__ = [
     "CHART_STEPS",
     "HistoryFilter",
     "LoanPosition",
+    "atm_fee_waived_until",
     "balance_over_time",
     "chart_points",
     "filtered_history",
@@ -41,6 +43,17 @@ CHART_STEPS = 120  # the balance chart draws at most this many changes, however 
 
 def local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
+
+
+def atm_fee_waived_until(member: Member, on: dt.date | None = None) -> dt.date | None:
+    """Return the last day of the member's ATM-fee waiver covering `on` (today), if any."""
+    on = on or clock.today()
+    return (
+        AtmFeeWaiver.objects.filter(member=member, first_day__lte=on, last_day__gte=on)
+        .order_by("-last_day")
+        .values_list("last_day", flat=True)
+        .first()
+    )
 
 
 def terms_of(contract: LoanContract) -> Terms:

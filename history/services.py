@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from history import accounting
 from history.models import (
+    AtmFeeWaiver,
     Channel,
     DueStatus,
     InterestFreePeriod,
@@ -238,6 +239,18 @@ def grant_interest_free_days(
         last_day=first_day + dt.timedelta(days=days - 1),
         source=source,
         granted_at=clock.now(),
+    )
+
+
+def grant_atm_fee_waiver(
+    *, member: Member, last_day: dt.date, source: str = InterestFreeSource.POINTS
+) -> AtmFeeWaiver:
+    """Waive the member's ATM fees from today through `last_day` (inclusive)."""
+    today = clock.today()
+    if last_day < today:
+        raise ValueError(f"a waiver cannot end in the past ({last_day})")
+    return AtmFeeWaiver.objects.create(
+        member=member, first_day=today, last_day=last_day, source=source, granted_at=clock.now()
     )
 
 

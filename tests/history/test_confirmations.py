@@ -18,8 +18,8 @@ class Booked:
         self.amounts: list[int] = []
         self.refuse = refuse
 
-    def __call__(self, amount: int):
-        self.amounts.append(amount)
+    def __call__(self, confirmation):
+        self.amounts.append(confirmation.amount)
         if self.refuse:
             raise confirmations.Refusal(self.refuse, "refused")
         return MemberFactory()  # any saved row has a pk
@@ -101,3 +101,19 @@ def test_the_token_is_stored_hashed_and_old_confirmations_are_purged(time_machin
     (stored,) = Confirmation.objects.filter(member=member)
     assert stored.amount == 2_000
     assert token not in stored.token_hash and old not in stored.token_hash
+
+
+def test_the_detail_confirmed_is_what_is_booked_and_what_a_refusal_gives_back():
+    member = MemberFactory()
+    booked = []
+
+    def book(confirmation):
+        booked.append((confirmation.amount, confirmation.detail))
+        raise confirmations.Refusal("insufficient", "refused")
+
+    token = confirmations.issue(member=member, operation="redeem", amount=250, detail="free_7")
+    with pytest.raises(confirmations.Refusal) as refused:
+        confirmations.carry_out(member=member, operation="redeem", token=token, book=book)
+
+    assert booked == [(250, "free_7")]
+    assert (refused.value.amount, refused.value.detail) == (250, "free_7")

@@ -42,11 +42,11 @@ class Raise(flow.Operation):
     def maximum(self, figures):
         return figures["ceiling"]
 
-    def check(self, *, member, figures, amount):
+    def check(self, *, member, figures, amount, detail=""):
         if amount == 13:
             raise confirmations.Refusal("refused_at_once", "13円はお受けできません。")
 
-    def book(self, *, member, amount):
+    def book(self, *, member, amount, detail=""):
         if amount == 14:
             raise confirmations.Refusal("refused_at_booking", "14円はお受けできません。")
         return services.post_adjustment(member=member, principal_change=amount, note="flow")

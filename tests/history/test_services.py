@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 
-from history import services
+from history import selectors, services
 from history.models import (
     Channel,
     DueStatus,
@@ -811,3 +811,16 @@ def test_no_transaction_mail_for_a_refused_operation(debtor, django_capture_on_c
         refusal_code(lambda: services.repay(member=debtor, amount=999_999))
 
     assert mail.outbox == []
+
+
+def test_an_atm_fee_waiver_covers_today_through_its_last_day(time_machine):
+    member = MemberFactory()
+    move(time_machine, tokyo(2026, 12, 10, 12))
+    services.grant_atm_fee_waiver(member=member, last_day=dt.date(2027, 1, 31))
+
+    assert selectors.atm_fee_waived_until(member) == dt.date(2027, 1, 31)
+    assert selectors.atm_fee_waived_until(member, dt.date(2027, 1, 31)) == dt.date(2027, 1, 31)
+    assert selectors.atm_fee_waived_until(member, dt.date(2027, 2, 1)) is None
+    assert selectors.atm_fee_waived_until(member, dt.date(2026, 12, 9)) is None
+    with pytest.raises(ValueError):
+        services.grant_atm_fee_waiver(member=member, last_day=dt.date(2026, 12, 9))
