@@ -1,0 +1,120 @@
+"""The point ledger (SPEC §7): an account per member who joined, and append-only entries.
+
+The balance is the sum of the member's entries; the account keeps it as a running total,
+written under the account's row lock with every entry (which records the balance after
+it), and the database refuses a negative one. Earnings that happen once per member and
+notice, month or year carry that notice, month or year as their `reference`, and a
+unique constraint makes a second one impossible, however parallel the requests.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Member
+from portal import clock
+
+
+class Reason(models.TextChoices):
+    JOIN = "join", _("ポイントサービス入会")
+    MONTHLY_LOGIN = "monthly_login", _("月初回ログイン")
+    NOTICE = "notice", _("お知らせの閲覧")
+    INCOME_CERTIFICATE = "income_certificate", _("収入証明書類のご提出")
+    REMINDER_MAIL = "reminder_mail", _("返済日お知らせメールのご登録")
+    TRANSACTION_MAIL = "transaction_mail", _("取引確認メールのご登録")
+    WEB_STATEMENT = "web_statement", _("Web明細のご利用")
+    REDEMPTION = "redemption", _("ポイント交換")
+    STAFF_GRANT = "staff_grant", _("当社付与")
+    STAFF_DEDUCTION = "staff_deduction", _("当社調整")
+
+
+# Earnings a member gets at most once per reference (the notice, the month, the year):
+# the reference is what makes a second one a duplicate.
+ONCE_PER_REFERENCE = (
+    Reason.JOIN,
+    Reason.MONTHLY_LOGIN,
+    Reason.NOTICE,
+    Reason.INCOME_CERTIFICATE,
+    Reason.REMINDER_MAIL,
+    Reason.TRANSACTION_MAIL,
+    Reason.WEB_STATEMENT,
+)
+# The reasons that take points away (the entry's `points` is negative).
+DEBIT_REASONS = (Reason.REDEMPTION, Reason.STAFF_DEDUCTION)
+
+
+class PointAccount(models.Model):
+    """A member's membership of the point service and their running balance."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="point_account")
+    joined_at = models.DateTimeField(_("入会日時"), default=clock.now)
+    balance = models.PositiveIntegerField(_("ポイント残高"), default=0)
+
+    class Meta:
+        verbose_name = _("ポイント口座")
+        verbose_name_plural = _("ポイント口座")
+        constraints = [
+            models.CheckConstraint(name="point_balance_not_negative", condition=Q(balance__gte=0))
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.balance:,}pt"
+
+
+class PointEntryQuerySet(models.QuerySet):
+    def for_member(self, member: Member) -> "PointEntryQuerySet":
+        return self.filter(member=member)
+
+    def newest_first(self) -> "PointEntryQuerySet":
+        return self.order_by("-occurred_at", "-id")
+
+
+class PointEntry(models.Model):
+    """One change of a member's points: + for an earning, − for a redemption. Append-only."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="point_entries")
+    occurred_at = models.DateTimeField(_("日時"), default=clock.now)
+    reason = models.CharField(_("内容"), max_length=24, choices=Reason.choices)
+    reference = models.CharField(
+        _("対象"),
+        max_length=40,
+        blank=True,
+        help_text=_("お知らせの番号、対象の月（2026-12）や年（2026）、交換した特典など"),
+    )
+    points = models.IntegerField(_("ポイント"))
+    balance_after = models.PositiveIntegerField(_("残高"))
+    note = models.CharField(_("摘要"), max_length=200, blank=True)
+
+    objects = PointEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ポイント履歴")
+        verbose_name_plural = _("ポイント履歴")
+        indexes = [
+            models.Index(fields=["member", "-occurred_at", "-id"], name="point_entry_member_newest")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="point_entry_reason_valid", condition=Q(reason__in=Reason.values)
+            ),
+            models.CheckConstraint(
+                name="point_entry_sign",
+                condition=(Q(reason__in=DEBIT_REASONS) & Q(points__lt=0))
+                | (~Q(reason__in=DEBIT_REASONS) & Q(points__gt=0)),
+            ),
+            models.UniqueConstraint(
+                fields=["member", "reason", "reference"],
+                condition=Q(reason__in=ONCE_PER_REFERENCE),
+                name="point_earning_once_per_reference",
+            ),
+            models.CheckConstraint(
+                name="point_entry_balance_after", condition=Q(balance_after__gte=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_reason_display()} {self.points:+,}pt"
+
+    @property
+    def is_credit(self) -> bool:
+        return self.points > 0
