@@ -32,7 +32,10 @@ from history.selectors import (
     terms_of,
 )
 from members.decorators import is_member, member_required
+from members.models import ContractStatus
 from portal import clock
+from portal.maintenance import closed_until
+from portal.models import MaintenanceScope
 
 INQUIRY_DAYS_AHEAD = 35
 HISTORY_PAGE_SIZE = 20
@@ -44,9 +47,14 @@ def mypage_panel(request: HttpRequest):
     contract = getattr(member, "contract", None) if is_member(member) else None
     if contract is None:
         return ""
-    return render_to_string(
-        "history/includes/mypage_panel.html", loan_figures(contract=contract), request=request
-    )
+    figures = loan_figures(contract=contract)
+    position = figures["position"]
+    context = {
+        **figures,
+        "can_borrow": contract.status == ContractStatus.ACTIVE and position.overdue_since is None,
+        "repayment_closed_until": closed_until(MaintenanceScope.INTERNET_REPAYMENT),
+    }
+    return render_to_string("history/includes/mypage_panel.html", context, request=request)
 
 
 # --- History, CSV, chart --------------------------------------------------------------

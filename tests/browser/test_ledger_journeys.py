@@ -318,8 +318,10 @@ def test_delinquent_member_sees_the_overdue_amount_and_cannot_borrow(page, perso
     contract = LoanContract.objects.get(member=member)
     assert overdue == loan_position(contract=contract, on=TODAY).overdue_amount
     expect(page.locator('[data-contract-status="suspended"]')).to_be_visible()
+    expect(page.locator("#overdue-banner")).to_contain_text("本日お支払いいただく金額")
+    expect(page.locator("#menu-borrow")).to_have_count(0)  # no borrowing button while overdue
 
-    page.locator("#menu-borrow").click()
+    page.goto("/mypage/borrow/")  # typed by hand: the page refuses it too
     page.get_by_label("金額（円）").fill("1000")
     page.locator("#borrow-submit").click()
     assert error_codes(page) == ["contract_suspended"]

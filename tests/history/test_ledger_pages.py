@@ -476,6 +476,22 @@ def test_internet_repayment_windows_close_repayment_but_not_borrowing(
     assert [kind for kind, *_ in ledger(borrower)] == [Kind.BORROWING, Kind.BORROWING]
 
 
+def test_during_a_repayment_window_the_member_top_hides_repayment_and_says_what_works(
+    client, borrower, time_machine
+):
+    services.borrow(member=borrower, amount=50_000)
+    time_machine.move_to(tokyo(2026, 12, 13, 23, 30), tick=False)
+    log_in(client, borrower)
+
+    mypage = client.get(MYPAGE_URL).content.decode()
+    closed = client.get(REPAY_URL).content.decode()
+
+    assert 'id="menu-repay"' not in mypage and 'id="menu-borrow"' in mypage
+    assert 'id="repayment-maintenance"' in mypage and "スマホATM" in mypage
+    # The 503 page of one service keeps the member menu and names the other ways to pay.
+    assert 'id="logout-button"' in closed and 'id="other-ways-to-repay"' in closed
+
+
 def test_sunday_night_window_resumes_when_the_monday_window_ends(client, borrower, time_machine):
     time_machine.move_to(tokyo(2026, 12, 13, 23, 30), tick=False)
     log_in(client, borrower)
@@ -588,6 +604,34 @@ def test_mypage_shows_the_key_figures(client, debtor):
     assert data(response, "minimum-payment") == "4000"  # 100,000 × 3.61%, rounded up
     assert data(response, "overdue") == "0"
     assert position.overdue_since is None
+
+
+def test_mypage_leads_with_what_to_pay_and_hides_what_does_not_apply(client, debtor):
+    log_in(client, debtor)
+
+    html = client.get(MYPAGE_URL).content.decode()
+
+    assert html.index("次回ご返済額") < html.index("ご返済期日") < html.index("ご利用残高")
+    assert "延滞" not in html and 'id="overdue-banner"' not in html
+    assert "無利息期間の残り" not in html  # paper statements: no interest-free days
+    assert 'id="menu-borrow"' in html and 'id="menu-repay"' in html
+
+
+def test_an_overdue_member_gets_one_banner_with_the_amount_to_pay_and_no_borrowing(
+    client, debtor, time_machine
+):
+    time_machine.move_to(tokyo(2027, 1, 27), tick=False)
+    log_in(client, debtor)
+
+    html = client.get(MYPAGE_URL).content.decode()
+
+    assert 'id="overdue-banner"' in html and "本日お支払いいただく金額" in html
+    assert "2027年1月26日からお支払いが遅れています" in html
+    assert "銀行振込" in html and "スマホATM" in html  # how to pay
+    assert 'id="menu-borrow"' not in html
+    assert "お借入れ停止中" in html
+    assert "次回ご返済額" not in html  # no minimum "next" beside the overdue amount
+    assert html.count('id="menu-repay"') == 1
 
 
 def test_mypage_of_a_member_who_never_borrowed(member_client, borrower):
