@@ -76,6 +76,7 @@ class Operation:
     form_class: type  # a Form with an "amount" field, built with `maximum=`
     form_template: str
     confirm_template = "history/confirm.html"
+    confirm_title: str | None = None  # the confirmation page's title; else "<title>の確認"
     done_template: str
     maintenance_scope: str | None = None  # closes the operation's pages when in a window
 
@@ -94,6 +95,10 @@ class Operation:
     def form_data(self, *, amount: int, detail: str) -> dict:
         """Return the form's data for a confirmed `amount` and `detail` (after a refusal)."""
         return {"amount": str(amount)}
+
+    def confirmation(self, *, figures: dict, amount: int, detail: str) -> dict:
+        """Return what the confirmation page shows besides the amount (e.g. a split)."""
+        return {}
 
     def check(self, *, member: Member, figures: dict, amount: int, detail: str = "") -> None:
         """Raise a confirmations.Refusal if the rules refuse `amount` already now."""
@@ -164,6 +169,7 @@ def operation_form(request, operation: Operation):
             )
             context = {
                 **figures,
+                **operation.confirmation(figures=figures, amount=amount, detail=detail),
                 "operation": operation,
                 "amount": amount,
                 "detail": detail,

@@ -165,10 +165,12 @@ class SimulatorForm(forms.Form):
         ("count", _("返済回数を計算")),
         ("amount", _("借入可能額を計算")),
     ]
-    mode = forms.ChoiceField(label=_("計算内容"), choices=MODES, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label=_("計算内容"), choices=MODES, widget=forms.RadioSelect, initial="payment"
+    )
     amount = AmountField(label=_("お借入れ金額（円）"), required=False)
     months = forms.IntegerField(
-        label=_("返済回数（月）"), required=False, min_value=1, max_value=600
+        label=_("返済回数（回）"), required=False, min_value=1, max_value=600
     )
     monthly_payment = AmountField(label=_("毎月の返済額（円）"), required=False)
     rate = forms.DecimalField(

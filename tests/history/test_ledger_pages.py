@@ -744,3 +744,24 @@ def test_transaction_mail_setting_refuses_a_bad_choice(member_client, borrower):
     assert response.status_code == 200
     assert error_codes(response) == ["invalid_choice"]
     assert 'value="off"' in member_client.get(MAIL_SETTING_URL).content.decode()
+
+
+def test_the_repayment_confirmation_shows_the_split_and_the_balance_after(client, debtor):
+    log_in(client, debtor)
+    position = loan_position(contract=debtor.contract, on=clock.today())
+
+    confirmation = client.post(REPAY_URL, {"amount": "10000"})
+
+    html = confirmation.content.decode()
+    assert "<h1>ご返済内容の確認</h1>" in html and "（確認）" not in html
+    assert data(confirmation, "interest-paid") == str(position.interest)
+    assert data(confirmation, "principal-paid") == str(10_000 - position.interest)
+    assert data(confirmation, "balance-after") == str(
+        position.principal - (10_000 - position.interest)
+    )
+
+
+def test_the_borrowing_confirmation_has_a_plain_title(member_client):
+    html = member_client.post(BORROW_URL, {"amount": "10000"}).content.decode()
+
+    assert "<h1>お借入れ内容の確認</h1>" in html
