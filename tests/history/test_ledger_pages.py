@@ -765,3 +765,12 @@ def test_the_borrowing_confirmation_has_a_plain_title(member_client):
     html = member_client.post(BORROW_URL, {"amount": "10000"}).content.decode()
 
     assert "<h1>お借入れ内容の確認</h1>" in html
+
+
+def test_the_borrowing_confirmation_names_the_bank_and_branch_and_masks_the_number(
+    member_client,
+):
+    html = member_client.post(BORROW_URL, {"amount": "10000"}).content.decode()
+
+    assert "みずほ" in html and "東京営業部" in html  # bank 0001, branch 001
+    assert "＊＊＊4567" in html and "1234567" not in html
