@@ -226,7 +226,8 @@ def test_first_borrowing_then_interest_inquiry_gives_the_published_example(page,
     page.get_by_role("link", name="会員トップに戻る").click()
     assert figure(page, "next-due-date") == "2027-01-15"
     assert figure(page, "minimum-payment") == "4000"
-    assert figure(page, "interest-free-days") == "0"
+    # Paper statements: no interest-free days, so none is shown.
+    expect(page.locator("[data-interest-free-days]")).to_have_count(0)
 
     _inquire(page, TODAY + dt.timedelta(days=30))
     assert figure(page, "days") == "30"
