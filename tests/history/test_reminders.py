@@ -309,3 +309,18 @@ def test_a_member_who_paid_up_gets_no_overdue_notice(time_machine):
     time_machine.move_to(tokyo(2027, 1, 26, 10), tick=False)
 
     assert send_due_notices().sent == 0
+
+
+QUERIES_PER_REMINDER = 12  # claim, re-check, member, ledger (4), mailbox copy, mark sent...
+
+
+def test_each_reminder_costs_a_constant_number_of_queries(
+    time_machine, django_assert_max_num_queries
+):
+    members = [borrower(time_machine) for _ in range(5)]
+    for member in members:
+        remind(member)
+    time_machine.move_to(tokyo(2027, 1, 22, 9), tick=False)
+
+    with django_assert_max_num_queries(5 * QUERIES_PER_REMINDER + 4):
+        assert send_due_notices().sent == 5
