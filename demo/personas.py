@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from history.models import MailPreference
 from history.seeding import Plan, seed_histories
 from members import lockout
 from members.models import (
@@ -45,6 +46,8 @@ class Persona:
     card_locked: bool = False
     web_id_locked: bool = False
     plan: str = Plan.STANDARD  # the ledger history it is documented to have (history.seeding)
+    # The 返済期日お知らせメール as (days before the due date, hour), or None when off.
+    reminder: tuple[int, int] | None = None
 
     @property
     def email(self) -> str:
@@ -55,7 +58,10 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="standard",
         title="標準的な会員",
-        demonstrates="カードでもWeb-IDでもログインでき、残高とポイントがある典型的な会員。",
+        demonstrates=(
+            "カードでもWeb-IDでもログインでき、残高とポイントがある典型的な会員。"
+            "返済期日お知らせメールは期日の7日前の9時に届く設定。"
+        ),
         member_number="100000001",
         card_number="1000000001",
         pin="1111",
@@ -63,6 +69,7 @@ PERSONAS: tuple[Persona, ...] = (
         password="Standard01",
         name_kanji="山田 太郎",
         name_kana="ヤマダ タロウ",
+        reminder=(7, 9),
     ),
     Persona(
         key="card_only",
@@ -253,6 +260,14 @@ def _create_persona(persona: Persona) -> Member:
         account_number=f"{int(persona.member_number) % 10_000_000:07d}",
         holder_kana=persona.name_kana,
     )
+    if persona.reminder:
+        days_before, hour = persona.reminder
+        MailPreference.objects.create(
+            member=member,
+            reminder_enabled=True,
+            reminder_days_before=days_before,
+            reminder_hour=hour,
+        )
     _reset_locks(persona)
     return member
 

@@ -5,7 +5,14 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from history import services
-from history.models import AtmFeeWaiver, DueStatus, InterestFreePeriod, LedgerEntry, MailPreference
+from history.models import (
+    AtmFeeWaiver,
+    DueStatus,
+    InterestFreePeriod,
+    LedgerEntry,
+    MailPreference,
+    Reminder,
+)
 from members.models import Member
 from portal.admin import ReadOnlyAdmin
 
@@ -109,3 +116,14 @@ class MailPreferenceAdmin(admin.ModelAdmin):
                     "reminder_hour"]  # fmt: skip
     search_fields = ["member__member_number"]
     raw_id_fields = ["member"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """What `send_reminders` sent (or will retry: no send time yet)."""
+
+    list_display = ["member", "kind", "due_date", "created_at", "sent_at"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["member__member_number"]
+    list_select_related = ["member"]
+    date_hierarchy = "due_date"

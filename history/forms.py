@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from history.models import Kind
+from history.reminders import DAYS_BEFORE_CHOICES, HOUR_CHOICES
 from history.rules import (
     MINIMUM_AMOUNT,
     LedgerRefusal,
@@ -203,4 +204,25 @@ class TransactionMailForm(forms.Form):
         label=_("取引確認メール（お借入れ・ご返済のたびにお知らせ）"),
         choices=[("on", _("受け取る")), ("off", _("受け取らない"))],
         widget=forms.RadioSelect,
+    )
+
+
+class ReminderForm(forms.Form):
+    """The 返済期日お知らせメール: on or off, how many days before the due date, what hour."""
+
+    enabled = forms.ChoiceField(
+        label=_("返済期日お知らせメール"),
+        choices=[("on", _("受け取る")), ("off", _("受け取らない"))],
+        widget=forms.RadioSelect,
+    )
+    days_before = forms.TypedChoiceField(
+        label=_("ご返済期日の何日前に送るか"),
+        coerce=int,
+        choices=[(days, f"{days}日前") for days in DAYS_BEFORE_CHOICES],
+    )
+    hour = forms.TypedChoiceField(
+        label=_("送信する時刻"),
+        coerce=int,
+        choices=[(hour, f"{hour}時") for hour in HOUR_CHOICES],
+        help_text=_("選んだ時刻から順に送信します（日本時間）。"),
     )

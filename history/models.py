@@ -238,3 +238,41 @@ class Confirmation(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.operation} {self.amount:,}円"
+
+
+class ReminderKind(models.TextChoices):
+    REMINDER = "reminder", _("返済期日のお知らせ")
+    OVERDUE = "overdue", _("ご入金確認のお願い（延滞）")
+
+
+class Reminder(models.Model):
+    """A repayment reminder or overdue notice for one due date of a member's cycle.
+
+    One row per member, due date and kind, ever (the unique constraint): `send_reminders`
+    inserts the rows that are due and sends each unsent one under its row lock, so however
+    many runs overlap, a reminder goes out once (history.reminders).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("種類"), max_length=16, choices=ReminderKind.choices)
+    due_date = models.DateField(_("返済期日"))
+    created_at = models.DateTimeField(_("作成日時"), default=clock.now)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("返済期日のお知らせメール")
+        verbose_name_plural = _("返済期日のお知らせメール")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "due_date", "kind"], name="reminder_once_per_due_date"
+            ),
+            models.CheckConstraint(
+                name="reminder_kind_valid", condition=Q(kind__in=ReminderKind.values)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="reminder_unsent"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.due_date} {self.get_kind_display()}"

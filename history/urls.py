@@ -16,4 +16,5 @@ urlpatterns = [
         views.transaction_mail_setting,
         name="settings-transaction-mail",
     ),
+    path("settings/reminder/", views.reminder_setting, name="settings-reminder"),
 ]

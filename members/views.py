@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members import account, limits, login, selectors, sessions
-from members.dashboard import render_panels
+from members.dashboard import SETTINGS_PAGE, render_panels
 from members.decorators import is_member, member_required
 from members.forms import (
     LOGIN_FORMS,
@@ -186,7 +186,11 @@ def _posted(request):
 @member_required
 @never_cache
 def settings_index(request):
-    return render(request, "members/settings/index.html", {"member": request.user})
+    return render(
+        request,
+        "members/settings/index.html",
+        {"member": request.user, "panels": render_panels(request, page=SETTINGS_PAGE)},
+    )
 
 
 @sensitive_post_parameters("current_pin", "current_password", "password", "password_confirm")
