@@ -774,3 +774,15 @@ def test_the_borrowing_confirmation_names_the_bank_and_branch_and_masks_the_numb
 
     assert "みずほ" in html and "東京営業部" in html  # bank 0001, branch 001
     assert "＊＊＊4567" in html and "1234567" not in html
+
+
+@pytest.mark.parametrize("url", [MYPAGE_URL, BORROW_URL, REPAY_URL, "/mypage/history/"])
+def test_every_member_page_has_the_everyday_actions_under_the_header(member_client, url):
+    html = member_client.get(url).content.decode()
+
+    for action in ("nav-borrow", "nav-repay", "nav-history", "nav-interest"):
+        assert f'id="{action}"' in html
+
+
+def test_the_everyday_actions_are_for_members_only(client):
+    assert 'class="quick-nav"' not in client.get("/login/").content.decode()
