@@ -98,6 +98,10 @@ class Operation:
     def check(self, *, member: Member, figures: dict, amount: int, detail: str = "") -> None:
         """Raise a confirmations.Refusal if the rules refuse `amount` already now."""
 
+    def confirm_context(self, *, figures: dict, amount: int, detail: str) -> dict:
+        """Return what the confirmation page shows of `amount` and `detail` besides them."""
+        return {}
+
     def book(self, *, member: Member, amount: int, detail: str = "") -> models.Model:
         """Book `amount` and return the saved entry; raise a Refusal if the rules refuse."""
         raise NotImplementedError
@@ -164,6 +168,7 @@ def operation_form(request, operation: Operation):
             )
             context = {
                 **figures,
+                **operation.confirm_context(figures=figures, amount=amount, detail=detail),
                 "operation": operation,
                 "amount": amount,
                 "detail": detail,
