@@ -5,7 +5,14 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from history import services
-from history.models import AtmFeeWaiver, DueStatus, InterestFreePeriod, LedgerEntry, MailPreference
+from history.models import (
+    AtmFeeWaiver,
+    AtmSession,
+    DueStatus,
+    InterestFreePeriod,
+    LedgerEntry,
+    MailPreference,
+)
 from members.models import Member
 from portal.admin import ReadOnlyAdmin
 
@@ -109,3 +116,15 @@ class MailPreferenceAdmin(admin.ModelAdmin):
                     "reminder_hour"]  # fmt: skip
     search_fields = ["member__member_number"]
     raw_id_fields = ["member"]
+
+
+@admin.register(AtmSession)
+class AtmSessionAdmin(ReadOnlyAdmin):
+    """Smartphone-ATM sessions (history.atm), kept a day after they end: read only."""
+
+    list_display = ["created_at", "code", "state", "member", "operation", "amount", "fee"]
+    list_filter = ["state", "operation"]
+    search_fields = ["code", "member__member_number"]
+    list_select_related = ["member"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["member", "entry", "fee_entry"]
