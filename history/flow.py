@@ -46,7 +46,8 @@ To add an operation (a sketch for point redemptions)::
 
 A confirmation stores an amount and a short `detail` (a benefit's key, an ATM session's
 code): `pending` says which, from the form's cleaned data; `form_data` fills the form
-again with them when the rules refuse at confirmation. `book` must raise a
+again with them when the rules refuse at confirmation; `confirm_context` adds what the
+confirmation page shows of them (the smartphone ATM: the operation, the code, the fee). `book` must raise a
 `confirmations.Refusal` (with a code) when the rules refuse; it runs in the transaction
 that records the confirmation as carried out.
 """
