@@ -346,7 +346,7 @@ def test_the_screen_shows_an_expired_session(client, time_machine):
 
 
 def test_cancelling_at_the_atm(client, session_and_token):
-    session, token = session_and_token
+    _session, token = session_and_token
 
     response = client.post(reverse("atm:session-cancel", kwargs={"token": token}))
 
