@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from history import services
 from history.models import (
     AtmFeeWaiver,
+    AtmSession,
     DueStatus,
     InterestFreePeriod,
     LedgerEntry,
@@ -127,3 +128,15 @@ class ReminderAdmin(ReadOnlyAdmin):
     search_fields = ["member__member_number"]
     list_select_related = ["member"]
     date_hierarchy = "due_date"
+
+
+@admin.register(AtmSession)
+class AtmSessionAdmin(ReadOnlyAdmin):
+    """Smartphone-ATM sessions (history.atm), kept a day after they end: read only."""
+
+    list_display = ["created_at", "code", "state", "member", "operation", "amount", "fee"]
+    list_filter = ["state", "operation"]
+    search_fields = ["code", "member__member_number"]
+    list_select_related = ["member"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["member", "entry", "fee_entry"]

@@ -46,9 +46,11 @@ To add an operation (a sketch for point redemptions)::
 
 A confirmation stores an amount and a short `detail` (a benefit's key, an ATM session's
 code): `pending` says which, from the form's cleaned data; `form_data` fills the form
-again with them when the rules refuse at confirmation. `book` must raise a
-`confirmations.Refusal` (with a code) when the rules refuse; it runs in the transaction
-that records the confirmation as carried out.
+again with them when the rules refuse at confirmation; `confirmation` adds what the
+confirmation page shows of them (a repayment's split; the smartphone ATM: the operation,
+the code, the fee).
+`book` must raise a `confirmations.Refusal` (with a code) when the rules refuse; it runs
+in the transaction that records the confirmation as carried out.
 """
 
 from django.db import models

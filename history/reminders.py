@@ -12,7 +12,6 @@ next run.
 import dataclasses
 import datetime as dt
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -30,8 +29,6 @@ HOUR_CHOICES = range(24)
 # Until a member chooses, reminders go out 3 days before at 9:00 (MailPreference's
 # defaults), and overdue notices at 9:00 too.
 DEFAULT_HOUR = 9
-# Where the smartphone ATM's member page lives (SPEC §8).
-SMARTPHONE_ATM_PATH = "/mypage/atm/"
 # Where overdue notices tell members to transfer a repayment (a fictional account).
 REPAYMENT_TRANSFER_ACCOUNT = "デモ銀行 本店営業部 普通預金 7654321（架空の口座）"
 
@@ -202,7 +199,7 @@ def _send(reminder: Reminder, now: dt.datetime) -> str:
         "reminder": reminder,
         "position": position,
         "repay_url": absolute_url("history:repay"),
-        "atm_url": settings.PORTAL_BASE_URL.rstrip("/") + SMARTPHONE_ATM_PATH,
+        "atm_url": absolute_url("history:atm"),
         "settings_url": absolute_url("history:settings-reminder"),
         "transfer_account": REPAYMENT_TRANSFER_ACCOUNT,
     }

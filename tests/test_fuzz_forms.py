@@ -50,8 +50,29 @@ def _link_kwargs(generator_name):
     return kwargs
 
 
+def _atm_session_kwargs():
+    """A fresh smartphone-ATM session's address: its screen shows the cancel form, for 3
+    minutes (each call starts another, so the fuzzer never meets a stale one)."""
+    from history import atm
+
+    _session, token = atm.start_session()
+    return {"token": token}
+
+
+def _atm_claim_data():
+    """The member's ATM form filled in with a live code (its confirmation step)."""
+    from history import atm
+
+    session, _token = atm.start_session()
+    return {"code": session.code, "operation": "withdraw", "amount": "10000"}
+
+
 # Example values for URL parameters; a new parametrised URL needs an entry here.
 SAMPLE_KWARGS = {
+    "atm:session": _atm_session_kwargs,
+    "atm:session-state": _atm_session_kwargs,
+    "atm:session-cancel": _atm_session_kwargs,
+    "history:atm-done": lambda: {"pk": 1},
     "demo:mailbox-detail": lambda: {"pk": 1},
     "history:borrow-done": lambda: {"pk": 1},
     "history:repay-done": lambda: {"pk": 1},
@@ -61,6 +82,8 @@ SAMPLE_KWARGS = {
 # Records that a rejected login is supposed to leave behind (SPEC §4: attempts are counted).
 ATTEMPT_RECORDS = {LoginAttempt, AttemptCounter}
 ATTEMPT_CODES = {"invalid_credentials", "locked", "throttled", "contract_terminated"}
+# A wrong smartphone-ATM code is counted under the address throttle too (history.atm.claim).
+ATTEMPT_CODES |= {"atm_code_unknown", "atm_code_expired", "atm_code_used", "atm_code_cancelled"}
 
 NUL = "\x00"
 NUL_MIDDLEWARE = "portal.middleware.RejectNulMiddleware"
@@ -291,6 +314,7 @@ class Visitors:
 REACHED_BY_POSTING = [
     ("member", "history:borrow", {"amount": "10000"}),
     ("member", "history:repay", {"amount": "1000"}),
+    ("member", "history:atm", _atm_claim_data),  # data from a callable: a live code
 ]
 
 
@@ -308,7 +332,8 @@ def visited_pages(visitors: Visitors):
     for state, name, data in REACHED_BY_POSTING:
         url = reverse(name)
         with transaction.atomic():
-            yield state, url, visitors.client(state).post(url, data)
+            posted = data() if callable(data) else data
+            yield state, url, visitors.client(state).post(url, posted)
             transaction.set_rollback(True)
 
 
@@ -657,7 +682,8 @@ def _fuzzer(visitors: Visitors, state: str, form: Form):
 
 # Parameters the pages read (the GET forms' fields and pagination; the CSV link carries the
 # history filters), and one they do not.
-QUERY_PARAMETERS = ["page", "date_from", "date_to", "kind", "repayment_date", "to", "mode", "x"]
+QUERY_PARAMETERS = ["page", "date_from", "date_to", "kind", "repayment_date", "to", "mode"]
+QUERY_PARAMETERS += ["code", "x"]
 
 
 @given(params=st.dictionaries(st.sampled_from(QUERY_PARAMETERS), FUZZ_TEXT))
