@@ -76,6 +76,21 @@ def open_session_list(page) -> None:
     expect(page.locator("#open-sessions tr[data-session]")).to_have_count(1)
 
 
+def open_notice(page) -> None:
+    """The demo's notice addressed to `standard`: a long title on a phone too."""
+    login_as(page, "standard", "card")
+    page.goto("/mypage/notices/")
+    page.locator("#notice-list a").first.click()
+    expect(page.locator("#notice")).to_be_visible()
+
+
+def open_coupon(page) -> None:
+    login_as(page, "standard", "card")
+    page.goto("/mypage/coupons/")
+    page.locator("[data-coupon-id] a").first.click()
+    expect(page.locator("[data-coupon-code]")).to_be_visible()
+
+
 PAGES = {
     "login": open_login_page,
     "login-with-errors": open_login_page_with_errors,
@@ -84,6 +99,8 @@ PAGES = {
     "help": open_help,
     "mypage": open_mypage,
     "sessions": open_session_list,
+    "notice": open_notice,
+    "coupon": open_coupon,
 }
 # The controls each page has at least, so the check cannot pass by finding none: the four
 # login fields and two buttons; a card and (but for card_only) a Web-ID fill button per
@@ -96,6 +113,8 @@ MIN_CONTROLS = {
     "help": 0,
     "mypage": 1,
     "sessions": 1,
+    "notice": 1,
+    "coupon": 1,
 }
 
 

@@ -389,3 +389,14 @@ def test_the_notice_admin_needs_staff(member_client):
     response = member_client.get(reverse("admin:points_notice_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+def test_one_members_reading_is_not_anothers(member_client, member):
+    notice = make_notice(points=5)
+    neighbour = MemberFactory()
+    services.join(member=neighbour)
+    notices.read(member=neighbour, notice=notice)
+
+    assert data(member_client.get(MYPAGE_URL), "unread-notices") == "1"
+    assert data(member_client.get(LIST_URL), "read") == "false"
+    assert notice_points(member) == []
