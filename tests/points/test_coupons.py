@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from points.models import COUPON_IMAGE_MAX_BYTES, Coupon
 from tests.factories import MemberFactory
-from tests.helpers import data, tokyo
+from tests.helpers import admin_error_codes, data, tokyo
 from tests.portal.test_security_headers import INLINE, assert_guarded
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +41,6 @@ def make_coupon(**fields) -> Coupon:
             **fields,
         }
     )
-
-
-@pytest.fixture
-def member_client(client, member):
-    client.force_login(member, backend="members.backends.CardPinBackend")
-    return client
 
 
 @pytest.fixture
@@ -243,14 +237,6 @@ def admin_post(**fields) -> dict:
         "valid_from": "2026-12-01",
         "valid_until": "2026-12-31",
         **fields,
-    }
-
-
-def admin_error_codes(response) -> dict[str, list[str]]:
-    assert response.status_code == 200, response.status_code
-    form = response.context["adminform"].form
-    return {
-        name: [error.code for error in errors] for name, errors in form.errors.as_data().items()
     }
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from points import notices, selectors, services
 from points.models import Audience, Notice, NoticeRead, PointEntry, Reason
 from tests.factories import MemberFactory
-from tests.helpers import data, tokyo
+from tests.helpers import admin_error_codes, data, tokyo
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,6 @@ def make_notice(**fields) -> Notice:
     notice = Notice.objects.create(**fields)
     notice.recipients.set(recipients)
     return notice
-
-
-@pytest.fixture
-def member_client(client, member):
-    client.force_login(member, backend="members.backends.CardPinBackend")
-    return client
 
 
 @pytest.fixture
@@ -324,14 +318,6 @@ def admin_post(**fields) -> dict:
         "audience": Audience.EVERYONE,
         "recipient_numbers": "",
         **fields,
-    }
-
-
-def admin_error_codes(response) -> dict[str, list[str]]:
-    assert response.status_code == 200, response.status_code
-    form = response.context["adminform"].form
-    return {
-        name: [error.code for error in errors] for name, errors in form.errors.as_data().items()
     }
 
 
