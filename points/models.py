@@ -276,7 +276,13 @@ def image_type(head: bytes) -> str | None:
 
 
 def validate_coupon_image(file) -> None:
-    """At most COUPON_IMAGE_MAX_BYTES, and a PNG or JPEG by its content."""
+    """At most COUPON_IMAGE_MAX_BYTES, and a PNG or JPEG by its content.
+
+    Only a new upload is read: a stored one was checked when it came (and reading it
+    again would fail on a file gone from the disk; the image view answers 404 for that).
+    """
+    if getattr(file, "_committed", False):
+        return
     if file.size > COUPON_IMAGE_MAX_BYTES:
         raise ValidationError(_("画像は1MB以下にしてください。"), code="file_too_large")
     position = file.tell() if hasattr(file, "tell") else 0

@@ -285,3 +285,15 @@ def test_the_coupon_admin_needs_staff(client):
     client.force_login(MemberFactory(), backend="members.backends.CardPinBackend")
     response = client.get(reverse("admin:points_coupon_changelist"))
     assert response.status_code == 302
+
+
+def test_staff_change_a_coupon_whose_stored_image_is_gone(staff_client, media):
+    coupon = make_coupon(image=SimpleUploadedFile("a.png", PNG))
+    (media / coupon.image.name).unlink()
+    change_url = reverse("admin:points_coupon_change", args=[coupon.pk])
+
+    response = staff_client.post(change_url, admin_post(offer="全品20%オフ"))
+
+    assert response.status_code == 302
+    coupon.refresh_from_db()
+    assert coupon.offer == "全品20%オフ"
