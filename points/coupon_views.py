@@ -27,7 +27,8 @@ def coupon_detail(request, pk: int):
         "coupon": coupon,
         # segno's own markup from a code of letters, digits and hyphens (Coupon.code).
         "qr_svg": mark_safe(coupons.qr_svg(coupon)),
-        "now": clock.now(),
+        # Whole seconds: every browser's Date.parse reads that ISO form.
+        "now": clock.now().replace(microsecond=0),
     }
     return render(request, "points/coupon_detail.html", context)
 
