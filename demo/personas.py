@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from demo.notices import reset_demo_notices_and_coupons
 from history.models import MailPreference
 from history.seeding import Plan, seed_histories
 from members import lockout
@@ -216,6 +217,9 @@ def reset_demo_personas() -> list[Member]:
         [(member, persona.plan) for persona, member in zip(PERSONAS, members, strict=True)],
         today=clock.today(),
         seed=PERSONA_SEED,
+    )
+    reset_demo_notices_and_coupons(
+        {persona.key: member for persona, member in zip(PERSONAS, members, strict=True)}
     )
     return members
 

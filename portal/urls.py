@@ -15,5 +15,6 @@ urlpatterns = [
     path("simulator/", include("history.simulator_urls")),
     path("atm/", include("history.atm_urls")),
     path("mypage/", include("history.urls")),
+    path("mypage/", include("points.urls")),
     path("", include("members.urls")),
 ]

@@ -36,3 +36,12 @@ def login_card(client, card_number, pin):
 
 def logged_in_to_mypage(response) -> bool:
     return response.status_code == 302 and response.url == reverse("members:mypage")
+
+
+def admin_error_codes(response) -> dict[str, list[str]]:
+    """Return the codes of an admin add/change form's errors by field (`__all__`: the form's)."""
+    assert response.status_code == 200, response.status_code
+    form = response.context["adminform"].form
+    return {
+        name: [error.code for error in errors] for name, errors in form.errors.as_data().items()
+    }

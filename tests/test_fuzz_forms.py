@@ -67,6 +67,16 @@ def _atm_claim_data():
     return {"code": session.code, "operation": "withdraw", "amount": "10000"}
 
 
+def _first_pk(model_label):
+    """The first row of a model the demo reset seeds (a notice, a coupon), or 1."""
+
+    def kwargs():
+        model = apps.get_model(model_label)
+        return {"pk": model.objects.order_by("pk").values_list("pk", flat=True).first() or 1}
+
+    return kwargs
+
+
 # Example values for URL parameters; a new parametrised URL needs an entry here.
 SAMPLE_KWARGS = {
     "atm:session": _atm_session_kwargs,
@@ -78,6 +88,9 @@ SAMPLE_KWARGS = {
     "history:repay-done": lambda: {"pk": 1},
     "members:verify-email": _link_kwargs("email_verification_token"),
     "members:reset-password": _link_kwargs("password_recovery_token"),
+    "points:notice-detail": _first_pk("points.Notice"),
+    "points:coupon-detail": _first_pk("points.Coupon"),
+    "points:coupon-image": _first_pk("points.Coupon"),
 }
 # Records that a rejected login is supposed to leave behind (SPEC §4: attempts are counted).
 ATTEMPT_RECORDS = {LoginAttempt, AttemptCounter}

@@ -96,6 +96,21 @@ def open_login_history(page) -> None:
     expect(page.locator("#login-history tr[data-result]").first).to_be_visible()
 
 
+def open_notice(page) -> None:
+    """The demo's notice addressed to `standard`: a long title on a phone too."""
+    login_as(page, "standard", "card")
+    page.goto("/mypage/notices/")
+    page.locator("#notice-list a").first.click()
+    expect(page.locator("#notice")).to_be_visible()
+
+
+def open_coupon(page) -> None:
+    login_as(page, "standard", "card")
+    page.goto("/mypage/coupons/")
+    page.locator("[data-coupon-id] a").first.click()
+    expect(page.locator("[data-coupon-code]")).to_be_visible()
+
+
 PAGES = {
     "login": open_login_page,
     "login-with-errors": open_login_page_with_errors,
@@ -106,6 +121,8 @@ PAGES = {
     "sessions": open_session_list,
     "history": open_history,
     "login-history": open_login_history,
+    "notice": open_notice,
+    "coupon": open_coupon,
 }
 # The controls each page has at least, so the check cannot pass by finding none: the four
 # login fields and two buttons; a card and (but for card_only) a Web-ID fill button per
@@ -120,6 +137,8 @@ MIN_CONTROLS = {
     "sessions": 1,
     "history": 3,
     "login-history": 1,
+    "notice": 1,
+    "coupon": 1,
 }
 
 

@@ -761,8 +761,9 @@ def test_member_pages_stay_within_a_constant_number_of_queries(
     client, member, django_assert_max_num_queries
 ):
     post_card(client, member.card_number, DEFAULT_PIN)
-    # Session, member+contract, maintenance, the loan position (ledger) and the session save.
-    with django_assert_max_num_queries(12):
+    # Session, member+contract, maintenance, the loan position (ledger), the notices panel
+    # (points: two) and the session save.
+    with django_assert_max_num_queries(14):
         client.get(reverse("members:mypage"))
     with django_assert_max_num_queries(8):
         client.get(reverse("members:login-history"))

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from points import coupon_views, notice_views
+
+app_name = "points"
+
+urlpatterns = [
+    # --- Notices (お知らせ) and coupons (アプリdeクーポン): notice_views, coupon_views ---
+    path("notices/", notice_views.notice_list, name="notices"),
+    path("notices/<int:pk>/", notice_views.notice_detail, name="notice-detail"),
+    path("coupons/", coupon_views.coupon_list, name="coupons"),
+    path("coupons/<int:pk>/", coupon_views.coupon_detail, name="coupon-detail"),
+    path("coupons/<int:pk>/image/", coupon_views.coupon_image, name="coupon-image"),
+]
