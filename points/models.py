@@ -7,11 +7,14 @@ notice, month or year carry that notice, month or year as their `reference`, and
 unique constraint makes a second one impossible, however parallel the requests.
 """
 
+import secrets
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from points import rules
 from portal import clock
 
 
@@ -118,3 +121,120 @@ class PointEntry(models.Model):
     @property
     def is_credit(self) -> bool:
         return self.points > 0
+
+
+# --- Income certificates ---------------------------------------------------------------
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", _("確認中")
+    APPROVED = "approved", _("承認")
+    REJECTED = "rejected", _("差し戻し")
+
+
+def certificate_path(certificate: "IncomeCertificate", filename: str) -> str:
+    """Return a random stored name: nothing of the member's file name is kept."""
+    extension = rules.certificate_extension(certificate.content_type)
+    return f"income-certificates/{secrets.token_urlsafe(24)}.{extension}"
+
+
+class IncomeCertificateQuerySet(models.QuerySet):
+    def for_member(self, member: Member) -> "IncomeCertificateQuerySet":
+        return self.filter(member=member)
+
+    def newest_first(self) -> "IncomeCertificateQuerySet":
+        return self.order_by("-uploaded_at", "-id")
+
+
+class IncomeCertificate(models.Model):
+    """An income certificate a member uploaded, and how staff reviewed it.
+
+    The file is in MEDIA_ROOT under a random name and only reaches its member and staff
+    through views that check who asks. Approval credits the once-a-year points; the
+    entry it booked is kept here (none if the member had not joined or already earned
+    them that year).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="income_certificates")
+    file = models.FileField(_("ファイル"), upload_to=certificate_path, max_length=200)
+    content_type = models.CharField(
+        _("形式"),
+        max_length=20,
+        choices=[(kind, kind) for kind in rules.CERTIFICATE_CONTENT_TYPES],
+    )
+    size = models.PositiveIntegerField(_("サイズ（バイト）"))
+    uploaded_at = models.DateTimeField(_("提出日時"), default=clock.now)
+    status = models.CharField(
+        _("状態"),
+        max_length=10,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.PENDING,
+    )
+    reviewed_by = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("確認したスタッフ"),
+    )
+    reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    rejection_reason = models.CharField(_("差し戻しの理由"), max_length=500, blank=True)
+    point_entry = models.OneToOneField(
+        PointEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="income_certificate",
+        verbose_name=_("付与したポイント"),
+    )
+
+    objects = IncomeCertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("収入証明書類")
+        verbose_name_plural = _("収入証明書類")
+        indexes = [
+            models.Index(
+                fields=["member", "-uploaded_at", "-id"], name="certificate_member_newest"
+            ),
+            models.Index(fields=["status", "uploaded_at"], name="certificate_status_oldest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="certificate_status_valid", condition=Q(status__in=CertificateStatus.values)
+            ),
+            models.CheckConstraint(
+                name="certificate_content_type_valid",
+                condition=Q(content_type__in=rules.CERTIFICATE_CONTENT_TYPES),
+            ),
+            models.CheckConstraint(
+                name="certificate_size_within_limit",
+                condition=Q(size__gte=1, size__lte=rules.CERTIFICATE_MAX_BYTES),
+            ),
+            # Pending: not reviewed. Reviewed: by whom and when; a rejection says why.
+            models.CheckConstraint(
+                name="certificate_review_consistent",
+                condition=(
+                    Q(status=CertificateStatus.PENDING, reviewed_at__isnull=True)
+                    | Q(status=CertificateStatus.APPROVED, reviewed_at__isnull=False)
+                    | (
+                        Q(status=CertificateStatus.REJECTED, reviewed_at__isnull=False)
+                        & ~Q(rejection_reason="")
+                    )
+                ),
+            ),
+            models.CheckConstraint(
+                name="certificate_points_only_when_approved",
+                condition=Q(point_entry__isnull=True) | Q(status=CertificateStatus.APPROVED),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.uploaded_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def download_name(self) -> str:
+        """Return the file name a download gets (never the member's original name)."""
+        extension = rules.certificate_extension(self.content_type)
+        return f"income-certificate-{self.pk}.{extension}"
