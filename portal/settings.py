@@ -215,11 +215,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MEDIA_ROOT = env("PORTAL_MEDIA_ROOT", default=str(BASE_DIR / "media"))
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
-# A request body larger than this is answered 413 before anything reads it (an upload is
-# at most 5 MB; the rest is room for the form around it). Django's own limits then never
-# raise: DATA_UPLOAD_MAX_MEMORY_SIZE counts form fields, not files, and files over
-# FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file.
+# A request body larger than this is answered 413 with a coded page before anything reads
+# it (an upload is at most 5 MB; the rest is room for the form around it). It is the one
+# size limit: Django's own limit of form fields is set to it, so that Django never answers
+# an uncoded 400 below it; files over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file.
 PORTAL_MAX_REQUEST_BYTES = env.int("PORTAL_MAX_REQUEST_BYTES", default=5 * 1024 * 1024 + 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = PORTAL_MAX_REQUEST_BYTES
 
 LOGGING = {
     "version": 1,
