@@ -206,7 +206,9 @@ def test_the_page_lists_the_members_own_certificates_with_their_review(
     member_client, member, staff
 ):
     rejected = submitted(member)
-    certificates.reject_certificate(certificate_id=rejected.pk, staff=staff, reason="画像が不鮮明です")
+    certificates.reject_certificate(
+        certificate_id=rejected.pk, staff=staff, reason="画像が不鮮明です"
+    )
     approved = submitted(member, PNG, "image/png")
     certificates.approve_certificate(certificate_id=approved.pk, staff=staff)
     submitted(MemberFactory())  # someone else's
@@ -315,9 +317,7 @@ def certificate_points(member) -> list[tuple[str, int]]:
 
 
 def test_approval_credits_the_points_of_the_upload_year(joined, staff):
-    certificate = certificates.approve_certificate(
-        certificate_id=submitted(joined).pk, staff=staff
-    )
+    certificate = certificates.approve_certificate(certificate_id=submitted(joined).pk, staff=staff)
 
     assert certificate.status == CertificateStatus.APPROVED
     assert certificate.reviewed_by == staff and certificate.reviewed_at is not None
@@ -358,9 +358,7 @@ def test_the_year_is_the_upload_year_in_tokyo_not_the_approval_year(joined, staf
 
 
 def test_a_member_who_has_not_joined_gets_no_points(member, staff):
-    certificate = certificates.approve_certificate(
-        certificate_id=submitted(member).pk, staff=staff
-    )
+    certificate = certificates.approve_certificate(certificate_id=submitted(member).pk, staff=staff)
 
     assert certificate.status == CertificateStatus.APPROVED
     assert certificate.point_entry is None
