@@ -9,8 +9,10 @@ unique constraint makes a second one impossible, however parallel the requests.
 
 import secrets
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
@@ -180,9 +182,11 @@ class IncomeCertificate(models.Model):
     )
     reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     rejection_reason = models.CharField(_("差し戻しの理由"), max_length=500, blank=True)
+    # RESTRICT, not PROTECT: the entry is never deleted alone, but deleting the member
+    # deletes both (the demo reset does).
     point_entry = models.OneToOneField(
         PointEntry,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="income_certificate",
@@ -238,3 +242,12 @@ class IncomeCertificate(models.Model):
         """Return the file name a download gets (never the member's original name)."""
         extension = rules.certificate_extension(self.content_type)
         return f"income-certificate-{self.pk}.{extension}"
+
+
+@receiver(post_delete, sender=IncomeCertificate, dispatch_uid="points_delete_certificate_file")
+def delete_certificate_file(sender, instance: IncomeCertificate, **kwargs):
+    """Delete a deleted certificate's file too (a member deleted, a demo reset); only once
+    the deletion is committed, so a rolled-back one keeps its file."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -2,6 +2,7 @@
 and its once-a-year points, and the mails."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -451,3 +452,18 @@ def test_an_approval_without_points_mails_no_points(
 
     (message,) = mail.outbox
     assert "ポイント" not in message.body.replace("ポイントサービス", "")
+
+
+def test_deleting_a_member_deletes_their_certificates_and_files(
+    joined, staff, django_capture_on_commit_callbacks
+):
+    certificate = submitted(joined)
+    certificates.approve_certificate(certificate_id=certificate.pk, staff=staff)
+    stored = certificate.file.path
+
+    with django_capture_on_commit_callbacks(execute=True):
+        joined.delete()
+
+    assert not IncomeCertificate.objects.exists()
+    assert not PointEntry.objects.exists()
+    assert not Path(stored).exists()
