@@ -5,6 +5,7 @@ the admin (points/admin.py); there is no URL under which the storage serves them
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from members.decorators import member_required
 from points import rules
-from points.certificates import submit_certificate
+from points.certificates import CertificateRefusal, submit_certificate
 from points.forms import IncomeCertificateForm
 from points.models import IncomeCertificate
 from points.selectors import certificates_of
@@ -26,13 +27,20 @@ def income_certificate(request):
     """Upload an income certificate; see the ones sent so far and how they were reviewed."""
     form = IncomeCertificateForm(*(request.POST, request.FILES) if request.method == "POST" else ())
     if request.method == "POST" and form.is_valid():
-        submit_certificate(
-            member=request.user, upload=form.cleaned_data["file"], content_type=form.content_type
-        )
-        messages.success(
-            request, _("収入証明書類を受け付けました。確認が済みましたらメールでお知らせします。")
-        )
-        return redirect("points:income-certificate")
+        try:
+            submit_certificate(
+                member=request.user,
+                upload=form.cleaned_data["file"],
+                content_type=form.content_type,
+            )
+        except CertificateRefusal as refusal:
+            form.add_error(None, ValidationError(refusal.message, code=refusal.code))
+        else:
+            messages.success(
+                request,
+                _("収入証明書類を受け付けました。確認が済みましたらメールでお知らせします。"),
+            )
+            return redirect("points:income-certificate")
     return render(
         request,
         "points/income_certificate.html",

@@ -22,6 +22,10 @@ from portal import clock
 from portal.mail import absolute_url
 
 
+class CertificateRefusal(Refusal):
+    """An upload the rules refuse (code: too_many_pending)."""
+
+
 class ReviewRefusal(Refusal):
     """A review that cannot be made (codes: already_reviewed, reason_required)."""
 
@@ -31,8 +35,21 @@ def points_year(certificate: IncomeCertificate) -> str:
     return rules.year_reference(timezone.localtime(certificate.uploaded_at).date())
 
 
+@transaction.atomic
 def submit_certificate(*, member: Member, upload: File, content_type: str) -> IncomeCertificate:
-    """Store a checked upload (forms.IncomeCertificateForm) under a random name, pending."""
+    """Store a checked upload (forms.IncomeCertificateForm) under a random name, pending.
+
+    Refused (too_many_pending) while the member has CERTIFICATE_MAX_PENDING waiting.
+    """
+    # One member's uploads one at a time, so that parallel ones cannot pass the count.
+    Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
+    pending = IncomeCertificate.objects.for_member(member).filter(status=CertificateStatus.PENDING)
+    if pending.count() >= rules.CERTIFICATE_MAX_PENDING:
+        raise CertificateRefusal(
+            "too_many_pending",
+            _("確認待ちの書類が%(count)d件あります。確認が済んでからお送りください。")
+            % {"count": rules.CERTIFICATE_MAX_PENDING},
+        )
     certificate = IncomeCertificate(
         member=member, content_type=content_type, size=upload.size, uploaded_at=clock.now()
     )

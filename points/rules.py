@@ -59,6 +59,8 @@ def end_of_next_month(day: dt.date) -> dt.date:
 
 # At most 5 MB (5 × 1024 × 1024 bytes): exactly that is accepted, one byte more refused.
 CERTIFICATE_MAX_BYTES = 5 * 1024 * 1024
+# Uploads waiting for review a member may have at once (what one member can put on disk).
+CERTIFICATE_MAX_PENDING = 5
 # What a certificate may be, told by its first bytes (never by its name or the
 # Content-Type the browser sent): the stored type and the extension of the stored file.
 CERTIFICATE_SIGNATURES = {
