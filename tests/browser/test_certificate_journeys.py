@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from members.models import Member
@@ -10,6 +11,7 @@ from points import certificates, services
 from points.models import IncomeCertificate
 from tests.browser.conftest import PHONE, error_codes, horizontal_overflow, login_as
 from tests.factories import StaffFactory
+from tests.staff_sign_in import STAFF_PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,3 +75,36 @@ def test_a_file_far_over_the_limit_gets_the_coded_page(page, personas, tmp_path,
 
     expect(page.locator('[data-error-code="request_too_large"]')).to_be_visible()
     assert not IncomeCertificate.objects.exists()
+
+
+def test_staff_reject_a_certificate_with_a_reason_and_the_member_reads_it(page, personas, settings):
+    settings.PORTAL_DEMO = True  # the password alone signs staff in
+    member = Member.objects.get(member_number=personas["standard"].member_number)
+    certificate = certificates.submit_certificate(
+        member=member,
+        upload=SimpleUploadedFile("scan.png", PNG),
+        content_type="image/png",
+    )
+    staff = StaffFactory(is_superuser=True)
+
+    page.goto("/admin/points/incomecertificate/")
+    page.get_by_label("スタッフID").fill(staff.username)
+    page.get_by_label("パスワード").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.locator(f'input[name="_selected_action"][value="{certificate.pk}"]').check()
+    page.locator('select[name="action"]').select_option("reject_certificates")
+    page.locator('button[name="index"]').click()
+    page.get_by_role("button", name="差し戻す").click()  # without a reason first
+    assert error_codes(page) == ["required"]
+    page.get_by_label("差し戻しの理由").fill("氏名が読み取れません")
+    page.get_by_role("button", name="差し戻す").click()
+    expect(page.locator(".messagelist")).to_contain_text("差し戻しました")
+
+    page.context.clear_cookies()
+    login_as(page, "standard")
+    page.goto("/mypage/settings/income-certificate/")
+    row = page.locator(f'#income-certificates li[data-certificate="{certificate.pk}"]')
+    expect(row).to_have_attribute("data-status", "rejected")
+    expect(row.locator("[data-rejection-reason]")).to_have_text(re.compile("氏名が読み取れません"))
+    page.goto("/demo/mailbox/")
+    expect(page.locator("#mailbox")).to_contain_text("収入証明書類の再提出のお願い")
