@@ -165,7 +165,7 @@ class IncomeCertificateAdmin(admin.ModelAdmin):
     search_fields = ["member__member_number", "member__name_kanji", "member__name_kana"]
     list_select_related = ["member", "reviewed_by", "point_entry"]
     date_hierarchy = "uploaded_at"
-    ordering = ["status", "-uploaded_at"]
+    ordering = ["-uploaded_at"]
     show_full_result_count = False
     fields = ["member", "file_link", "content_type", "size", "uploaded_at", "status",
               "reviewed_by", "reviewed_at", "rejection_reason", "point_entry"]  # fmt: skip
@@ -208,23 +208,14 @@ class IncomeCertificateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("承認する（ポイント付与・メール送信）"), permissions=["review"])
     def approve_certificates(self, request, queryset):
-        for certificate_id in queryset.values_list("pk", flat=True):
-            try:
-                certificate = certificates.approve_certificate(
-                    certificate_id=certificate_id, staff=request.user
-                )
-            except certificates.ReviewRefusal as refusal:
-                self.message_user(
-                    request, f"#{certificate_id}: {refusal.message}", messages.WARNING
-                )
-                continue
-            outcome = _approval_outcome(certificate)
-            self.log_change(request, certificate, f"{_('承認しました。')}{outcome}")
-            self.message_user(
-                request,
-                f"#{certificate.pk} {certificate.member}: {_('承認しました。')}{outcome}",
-                messages.SUCCESS if certificate.point_entry_id else messages.WARNING,
+        def approve(certificate_id):
+            certificate = certificates.approve_certificate(
+                certificate_id=certificate_id, staff=request.user
             )
+            level = messages.SUCCESS if certificate.point_entry_id else messages.WARNING
+            return certificate, f"{_('承認しました。')}{_approval_outcome(certificate)}", level
+
+        self._review_each(request, queryset, approve)
 
     @admin.action(description=_("差し戻す（理由を入力・メール送信）"), permissions=["review"])
     def reject_certificates(self, request, queryset):
@@ -239,22 +230,28 @@ class IncomeCertificateAdmin(admin.ModelAdmin):
                 submit=_("差し戻す"),
             )  # fmt: skip
         reason = form.cleaned_data["rejection_reason"]
+
+        def reject(certificate_id):
+            certificate = certificates.reject_certificate(
+                certificate_id=certificate_id, staff=request.user, reason=reason
+            )
+            return certificate, f"{_('差し戻しました。')}{reason}", messages.SUCCESS
+
+        self._review_each(request, queryset, reject)
+        return None
+
+    def _review_each(self, request, queryset, review) -> None:
+        """Review each selected certificate on its own; log and report each outcome."""
         for certificate_id in queryset.values_list("pk", flat=True):
             try:
-                certificate = certificates.reject_certificate(
-                    certificate_id=certificate_id, staff=request.user, reason=reason
-                )
+                certificate, outcome, level = review(certificate_id)
             except certificates.ReviewRefusal as refusal:
                 self.message_user(
                     request, f"#{certificate_id}: {refusal.message}", messages.WARNING
                 )
                 continue
-            self.log_change(request, certificate, f"{_('差し戻しました。')} {reason}")
-            self.message_user(
-                request, f"#{certificate.pk} {certificate.member}: {_('差し戻しました。')}",
-                messages.SUCCESS,
-            )  # fmt: skip
-        return None
+            self.log_change(request, certificate, outcome)
+            self.message_user(request, f"#{certificate.pk} {certificate.member}: {outcome}", level)
 
 
 def _approval_outcome(certificate: IncomeCertificate) -> str:
