@@ -66,12 +66,20 @@ class PointAccount(models.Model):
         return f"{self.member} {self.balance:,}pt"
 
 
-class PointEntryQuerySet(models.QuerySet):
-    def for_member(self, member: Member) -> "PointEntryQuerySet":
+class MemberRecordQuerySet(models.QuerySet):
+    """Records of members that happen at a moment (`moment_field`): a member's, newest first."""
+
+    moment_field: str
+
+    def for_member(self, member: Member):
         return self.filter(member=member)
 
-    def newest_first(self) -> "PointEntryQuerySet":
-        return self.order_by("-occurred_at", "-id")
+    def newest_first(self):
+        return self.order_by(f"-{self.moment_field}", "-id")
+
+
+class PointEntryQuerySet(MemberRecordQuerySet):
+    moment_field = "occurred_at"
 
 
 class PointEntry(models.Model):
@@ -140,12 +148,8 @@ def certificate_path(certificate: "IncomeCertificate", filename: str) -> str:
     return f"income-certificates/{secrets.token_urlsafe(24)}.{extension}"
 
 
-class IncomeCertificateQuerySet(models.QuerySet):
-    def for_member(self, member: Member) -> "IncomeCertificateQuerySet":
-        return self.filter(member=member)
-
-    def newest_first(self) -> "IncomeCertificateQuerySet":
-        return self.order_by("-uploaded_at", "-id")
+class IncomeCertificateQuerySet(MemberRecordQuerySet):
+    moment_field = "uploaded_at"
 
 
 class IncomeCertificate(models.Model):

@@ -63,34 +63,32 @@ def test_the_point_admin_needs_staff(client, url):
 # --- The ledger, read-only ----------------------------------------------------------
 
 
-def test_entries_are_listed_read_only_and_found_by_member_number(staff_client, joined):
+@pytest.mark.parametrize("by", ["search", "ledger_link"])
+def test_a_members_entries_are_found_by_member_number_or_the_accounts_link(
+    staff_client, joined, by
+):
     other = MemberFactory()
     services.join(member=other)
+    query = {"q": joined.member_number} if by == "search" else {"member__id__exact": joined.pk}
 
-    response = staff_client.get(ENTRIES, {"q": joined.member_number})
+    response = staff_client.get(ENTRIES, query)
 
     assert response.status_code == 200
     html = response.content.decode()
     assert joined.member_number in html and other.member_number not in html
+
+
+def test_entries_are_read_only(staff_client, joined):
     entry = PointEntry.objects.get(member=joined)
+
     detail = staff_client.get(reverse("admin:points_pointentry_change", args=[entry.pk]))
+
     assert detail.status_code == 200
     assert 'name="_save"' not in detail.content.decode()
     assert staff_client.get(reverse("admin:points_pointentry_add")).status_code == 403
     deleted = staff_client.post(reverse("admin:points_pointentry_delete", args=[entry.pk]))
     assert deleted.status_code == 403
     assert PointEntry.objects.filter(pk=entry.pk).exists()
-
-
-def test_an_accounts_ledger_link_shows_only_that_members_entries(staff_client, joined):
-    other = MemberFactory()
-    services.join(member=other)
-
-    response = staff_client.get(ENTRIES, {"member__id__exact": joined.pk})
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert joined.member_number in html and other.member_number not in html
 
 
 def test_accounts_cannot_be_added_or_changed(staff_client, joined):
