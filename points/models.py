@@ -8,12 +8,15 @@ unique constraint makes a second one impossible, however parallel the requests.
 """
 
 import datetime as dt
+import secrets
 import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
@@ -67,12 +70,20 @@ class PointAccount(models.Model):
         return f"{self.member} {self.balance:,}pt"
 
 
-class PointEntryQuerySet(models.QuerySet):
-    def for_member(self, member: Member) -> "PointEntryQuerySet":
+class MemberRecordQuerySet(models.QuerySet):
+    """Records of members that happen at a moment (`moment_field`): a member's, newest first."""
+
+    moment_field: str
+
+    def for_member(self, member: Member):
         return self.filter(member=member)
 
-    def newest_first(self) -> "PointEntryQuerySet":
-        return self.order_by("-occurred_at", "-id")
+    def newest_first(self):
+        return self.order_by(f"-{self.moment_field}", "-id")
+
+
+class PointEntryQuerySet(MemberRecordQuerySet):
+    moment_field = "occurred_at"
 
 
 class PointEntry(models.Model):
@@ -349,3 +360,127 @@ class Coupon(models.Model):
 
     def __str__(self):
         return f"{self.shop} {self.offer}"
+
+
+# --- Income certificates ---------------------------------------------------------------
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", _("確認中")
+    APPROVED = "approved", _("承認")
+    REJECTED = "rejected", _("差し戻し")
+
+
+def certificate_path(certificate: "IncomeCertificate", filename: str) -> str:
+    """Return a random stored name: nothing of the member's file name is kept."""
+    extension = rules.certificate_extension(certificate.content_type)
+    return f"income-certificates/{secrets.token_urlsafe(24)}.{extension}"
+
+
+class IncomeCertificateQuerySet(MemberRecordQuerySet):
+    moment_field = "uploaded_at"
+
+
+class IncomeCertificate(models.Model):
+    """An income certificate a member uploaded, and how staff reviewed it.
+
+    The file is in MEDIA_ROOT under a random name and only reaches its member and staff
+    through views that check who asks. Approval credits the once-a-year points; the
+    entry it booked is kept here (none if the member had not joined or already earned
+    them that year).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="income_certificates")
+    file = models.FileField(_("ファイル"), upload_to=certificate_path, max_length=200)
+    content_type = models.CharField(
+        _("形式"),
+        max_length=20,
+        choices=[(kind, kind) for kind in rules.CERTIFICATE_CONTENT_TYPES],
+    )
+    size = models.PositiveIntegerField(_("サイズ（バイト）"))
+    uploaded_at = models.DateTimeField(_("提出日時"), default=clock.now)
+    status = models.CharField(
+        _("状態"),
+        max_length=10,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.PENDING,
+    )
+    reviewed_by = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("確認したスタッフ"),
+    )
+    reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    rejection_reason = models.CharField(_("差し戻しの理由"), max_length=500, blank=True)
+    # RESTRICT, not PROTECT: the entry is never deleted alone, but deleting the member
+    # deletes both (the demo reset does).
+    point_entry = models.OneToOneField(
+        PointEntry,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="income_certificate",
+        verbose_name=_("付与したポイント"),
+    )
+
+    objects = IncomeCertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("収入証明書類")
+        verbose_name_plural = _("収入証明書類")
+        indexes = [
+            models.Index(
+                fields=["member", "-uploaded_at", "-id"], name="certificate_member_newest"
+            ),
+            models.Index(fields=["status", "uploaded_at"], name="certificate_status_oldest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="certificate_status_valid", condition=Q(status__in=CertificateStatus.values)
+            ),
+            models.CheckConstraint(
+                name="certificate_content_type_valid",
+                condition=Q(content_type__in=rules.CERTIFICATE_CONTENT_TYPES),
+            ),
+            models.CheckConstraint(
+                name="certificate_size_within_limit",
+                condition=Q(size__gte=1, size__lte=rules.CERTIFICATE_MAX_BYTES),
+            ),
+            # Pending: not reviewed. Reviewed: by whom and when; a rejection says why.
+            models.CheckConstraint(
+                name="certificate_review_consistent",
+                condition=(
+                    Q(status=CertificateStatus.PENDING, reviewed_at__isnull=True)
+                    | Q(status=CertificateStatus.APPROVED, reviewed_at__isnull=False)
+                    | (
+                        Q(status=CertificateStatus.REJECTED, reviewed_at__isnull=False)
+                        & ~Q(rejection_reason="")
+                    )
+                ),
+            ),
+            models.CheckConstraint(
+                name="certificate_points_only_when_approved",
+                condition=Q(point_entry__isnull=True) | Q(status=CertificateStatus.APPROVED),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.uploaded_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def download_name(self) -> str:
+        """Return the file name a download gets (never the member's original name)."""
+        extension = rules.certificate_extension(self.content_type)
+        return f"income-certificate-{self.pk}.{extension}"
+
+
+@receiver(post_delete, sender=IncomeCertificate, dispatch_uid="points_delete_certificate_file")
+def delete_certificate_file(sender, instance: IncomeCertificate, **kwargs):
+    """Delete a deleted certificate's file too (a member deleted, a demo reset); only once
+    the deletion is committed, so a rolled-back one keeps its file."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

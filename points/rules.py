@@ -53,3 +53,34 @@ def end_of_next_month(day: dt.date) -> dt.date:
     first_of_next = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     first_after_that = (first_of_next + dt.timedelta(days=32)).replace(day=1)
     return first_after_that - dt.timedelta(days=1)
+
+
+# --- Income certificates (収入証明書類) ---------------------------------------------------
+
+# At most 5 MB (5 × 1024 × 1024 bytes): exactly that is accepted, one byte more refused.
+CERTIFICATE_MAX_BYTES = 5 * 1024 * 1024
+# Uploads waiting for review a member may have at once (what one member can put on disk).
+CERTIFICATE_MAX_PENDING = 5
+# What a certificate may be, told by its first bytes (never by its name or the
+# Content-Type the browser sent): the stored type and the extension of the stored file.
+CERTIFICATE_SIGNATURES = {
+    b"%PDF-": ("application/pdf", "pdf"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+}
+CERTIFICATE_CONTENT_TYPES = tuple(kind for kind, _extension in CERTIFICATE_SIGNATURES.values())
+# Enough of the start of a file to match any signature.
+CERTIFICATE_HEAD_BYTES = max(len(signature) for signature in CERTIFICATE_SIGNATURES)
+
+
+def certificate_content_type(head: bytes) -> str | None:
+    """Return the content type a file starting with `head` is (PDF, JPEG, PNG), or None."""
+    for signature, (content_type, _extension) in CERTIFICATE_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def certificate_extension(content_type: str) -> str:
+    """Return the extension the stored file of that content type gets ("pdf")."""
+    return next(ext for kind, ext in CERTIFICATE_SIGNATURES.values() if kind == content_type)

@@ -1,7 +1,7 @@
 """Reads of the point ledger."""
 
 from members.models import Member
-from points.models import PointAccount, PointEntry, PointEntryQuerySet
+from points.models import IncomeCertificate, PointAccount, PointEntry, PointEntryQuerySet
 
 
 def account_of(member: Member) -> PointAccount | None:
@@ -17,3 +17,8 @@ def balance_of(member: Member) -> int | None:
 def history_of(member: Member) -> PointEntryQuerySet:
     """Return the member's point entries, newest first."""
     return PointEntry.objects.for_member(member).newest_first()
+
+
+def certificates_of(member: Member) -> list[IncomeCertificate]:
+    """Return the member's income certificates, newest first."""
+    return list(IncomeCertificate.objects.for_member(member).newest_first())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points import coupon_views, notice_views
+from points import certificate_views, coupon_views, notice_views
 
 app_name = "points"
 
@@ -11,4 +11,15 @@ urlpatterns = [
     path("coupons/", coupon_views.coupon_list, name="coupons"),
     path("coupons/<int:pk>/", coupon_views.coupon_detail, name="coupon-detail"),
     path("coupons/<int:pk>/image/", coupon_views.coupon_image, name="coupon-image"),
+    # --- Income certificates (収入証明書類)
+    path(
+        "settings/income-certificate/",
+        certificate_views.income_certificate,
+        name="income-certificate",
+    ),
+    path(
+        "settings/income-certificate/<int:pk>/file/",
+        certificate_views.income_certificate_file,
+        name="income-certificate-file",
+    ),
 ]

@@ -4,6 +4,8 @@ Django's own deploy checks cover DEBUG, cookies, HSTS and the like; these name t
 portal's own settings that are right for a demo or a test and wrong in production.
 """
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.checks import Warning
 from django.core.exceptions import ImproperlyConfigured
@@ -97,6 +99,24 @@ def check_base_url(app_configs, **kwargs):
     ]
 
 
+def check_media_root(app_configs, **kwargs):
+    media = Path(settings.MEDIA_ROOT).resolve()
+    static = [
+        Path(folder).resolve() for folder in [settings.STATIC_ROOT, *settings.STATICFILES_DIRS]
+    ]
+    if not any(media == folder or folder in media.parents for folder in static):
+        return []
+    return [
+        Warning(
+            f"PORTAL_MEDIA_ROOT ({media}) lies in the static files: uploaded income "
+            "certificates would be served to anyone who guesses their names.",
+            hint="Keep PORTAL_MEDIA_ROOT outside STATIC_ROOT and the static folders: the "
+            "files reach only their member and staff, through views.",
+            id="portal.W007",
+        )
+    ]
+
+
 DEPLOY_CHECKS = [
     check_demo_mode,
     check_fake_clock,
@@ -104,4 +124,5 @@ DEPLOY_CHECKS = [
     check_lockout_key,
     check_mail_backend,
     check_base_url,
+    check_media_root,
 ]

@@ -2,9 +2,33 @@
 
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.shortcuts import render
 
 NUL = "\x00"
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 to a request whose body is larger than PORTAL_MAX_REQUEST_BYTES, unread.
+
+    An upload form refuses a file over its own limit with a coded message; a body far
+    beyond any form's limit is not worth parsing (nor streaming to a temporary file).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body then either
+        if length > settings.PORTAL_MAX_REQUEST_BYTES:
+            limit_mb = settings.PORTAL_MAX_REQUEST_BYTES // (1024 * 1024)
+            return render(
+                request, "portal/request_too_large.html", {"limit_mb": limit_mb}, status=413
+            )
+        return self.get_response(request)
 
 
 class RejectNulMiddleware:

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # Outside everything that may answer early (the NUL guard, maintenance): every page.
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the body: an oversized one is answered 413 unread.
+    "portal.middleware.RequestSizeLimitMiddleware",
     # Before anything reads the request: a NUL never reaches a query (400 instead).
     "portal.middleware.RejectNulMiddleware",
     "portal.after_response.AfterResponseMiddleware",
@@ -206,9 +208,18 @@ STORAGES = {
     },
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Uploaded files (coupon images): outside the static tree and never served from a URL of
-# their own; a view that checks who may see a file serves it. No MEDIA_URL on purpose.
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Uploaded files (income certificates and coupon images, SPEC §7): outside the static tree
+# and never served by URL (MEDIA_URL stays unset); a view checks who asks and sends the
+# file. Stored names are random; directories and files are readable by the app's user only.
+MEDIA_ROOT = env("PORTAL_MEDIA_ROOT", default=str(BASE_DIR / "media"))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# A request body larger than this is answered 413 with a coded page before anything reads
+# it (an upload is at most 5 MB; the rest is room for the form around it). It is the one
+# size limit: Django's own limit of form fields is set to it, so that Django never answers
+# an uncoded 400 below it; files over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file.
+PORTAL_MAX_REQUEST_BYTES = env.int("PORTAL_MAX_REQUEST_BYTES", default=5 * 1024 * 1024 + 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = PORTAL_MAX_REQUEST_BYTES
 
 LOGGING = {
     "version": 1,

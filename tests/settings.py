@@ -4,9 +4,17 @@ The suite runs with DEBUG off, as production does, so it needs what production m
 configure. Servers and commands the tests start inherit the environment set here.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # The test client's host; the browser journeys point it at their live server.
 os.environ.setdefault("PORTAL_BASE_URL", "http://testserver")
+# Uploaded files go to a directory of this run (servers the tests start share it), never
+# into the checkout's media/.
+if "PORTAL_MEDIA_ROOT" not in os.environ:
+    os.environ["PORTAL_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="portal-test-media-")
+    atexit.register(shutil.rmtree, os.environ["PORTAL_MEDIA_ROOT"], ignore_errors=True)
 
 from portal.settings import *  # noqa: F403

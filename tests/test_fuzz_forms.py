@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.forms import BaseForm
 from django.test import Client, modify_settings
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 
 from demo.personas import reset_demo_personas
 from members.models import AttemptCounter, LoginAttempt, Member
+from points.rules import CERTIFICATE_MAX_BYTES
 from tests.factories import MemberFactory
 from tests.helpers import error_codes
 
@@ -86,6 +88,7 @@ SAMPLE_KWARGS = {
     "demo:mailbox-detail": lambda: {"pk": 1},
     "history:borrow-done": lambda: {"pk": 1},
     "history:repay-done": lambda: {"pk": 1},
+    "points:income-certificate-file": lambda: {"pk": 1},
     "members:verify-email": _link_kwargs("email_verification_token"),
     "members:reset-password": _link_kwargs("password_recovery_token"),
     "points:notice-detail": _first_pk("points.Notice"),
@@ -134,6 +137,19 @@ EDGE_STRINGS = [
     "0001-01-01",
     "2026-02-30",
 ]
+# What file fields get besides the text values (sent as the file's content): files that are
+# empty, at the size limit and just over it, with a signature and no more, or with a real
+# signature under a misleading name.
+EDGE_FILES = [
+    b"",
+    b"%PDF-",
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"\x89PNG\r\n",
+    b"\x00" * 16,
+    b"%PDF-" + b"\x00" * (CERTIFICATE_MAX_BYTES - 5),
+    b"%PDF-" + b"\x00" * (CERTIFICATE_MAX_BYTES - 4),
+]
 FUZZ_TEXT = st.one_of(
     st.sampled_from(EDGE_STRINGS),
     st.text(max_size=40),
@@ -153,6 +169,8 @@ class Form:
     fields: tuple[str, ...] = field(default=())
     # What a person submits without typing: the values the page filled in.
     defaults: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # The fields that take a file (<input type="file">): their values are sent as files.
+    files: tuple[str, ...] = field(default=(), compare=False)
 
 
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
@@ -221,7 +239,7 @@ def forms_in(page: str, root: Element | None) -> list[tuple[Form, Element]]:
             continue
         action = urlsplit(urljoin(page, element.attrs.get("action") or page)).path
         method = (element.attrs.get("method") or "get").lower()
-        fields, defaults, first_choices = [], {}, {}
+        fields, defaults, first_choices, files = [], {}, {}, []
         for control in element.walk():
             name = control.attrs.get("name")
             posted = control.tag in CONTROLS and control.attrs.get("type") != "submit"
@@ -230,6 +248,8 @@ def forms_in(page: str, root: Element | None) -> list[tuple[Form, Element]]:
             # A group of radio buttons or checkboxes is one field, posted once.
             if name not in fields:
                 fields.append(name)
+            if control.attrs.get("type", "").lower() == "file":
+                files.append(name)
             value = _filled_in(control)
             if value is not None:
                 defaults.setdefault(name, value)
@@ -237,7 +257,7 @@ def forms_in(page: str, root: Element | None) -> list[tuple[Form, Element]]:
                 first_choices.setdefault(name, control.attrs.get("value", "on"))
         # Where the page checks no radio button, the person picks the first one.
         defaults = {**first_choices, **defaults}
-        form = Form(page, action, method, tuple(fields), tuple(defaults.items()))
+        form = Form(page, action, method, tuple(fields), tuple(defaults.items()), tuple(files))
         found.append((form, element))
     return found
 
@@ -486,6 +506,8 @@ def test_forms_are_discovered(visitors):
     assert reverse("members:login-card") in actions
     assert reverse("members:login-web-id") in actions
     assert reverse("members:logout") in actions
+    (upload,) = {form for form in forms if form.action == reverse("points:income-certificate")}
+    assert (upload.fields, upload.files) == (("file",), ("file",))
     web_id_settings = reverse("members:settings-web-id")
     assert {variant(form) for form in forms} >= {
         (_route(web_id_settings), "post", frozenset(fields))
@@ -625,13 +647,22 @@ def test_fields_are_described_by_their_messages(visitors):
     )
 
 
-def _fuzz_form(client: Client, form: Form, data: dict[str, str]) -> None:
+def _as_upload(value: str | bytes) -> SimpleUploadedFile:
+    """Return a value of a file field as the file a browser sends (text: its UTF-8 bytes)."""
+    content = value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+    return SimpleUploadedFile("fuzz.pdf", content, content_type="application/pdf")
+
+
+def _fuzz_form(client: Client, form: Form, data: dict[str, str | bytes]) -> None:
     with transaction.atomic():
         before = database_fingerprint()
         send = client.post if form.method == "post" else client.get
-        response = send(form.action, data)
+        files = {name: _as_upload(data[name]) for name in form.files if name in data}
+        response = send(form.action, {**data, **files})
         assert response.status_code < 500, (form, data, response.status_code)
-        if any(NUL in value for value in data.values()):
+        # A NUL inside a file's content is content (binary files have them), not a field's.
+        texts = [value for name, value in data.items() if name not in files]
+        if any(NUL in value for value in texts):
             # Refused before any view reads it (portal.middleware.RejectNulMiddleware).
             assert response.status_code == 400, (form, data, response.status_code)
             assert database_fingerprint() == before, (form, data)
@@ -662,7 +693,7 @@ def test_every_edge_value_reaches_every_field(visitors):
     failures, first = [], None
     for state, form in discover_forms(visitors):
         for name in form.fields:
-            for value in EDGE_STRINGS:
+            for value in EDGE_STRINGS + (EDGE_FILES if name in form.files else []):
                 data = {**dict(form.defaults), name: value}
                 try:
                     _fuzz_form(visitors.client(state), form, data)
@@ -686,7 +717,10 @@ def test_every_form_survives_generated_input(visitors):
 
 
 def _fuzzer(visitors: Visitors, state: str, form: Form):
-    @given(values=st.fixed_dictionaries({name: FUZZ_TEXT for name in form.fields}))
+    file_values = st.one_of(FUZZ_TEXT, st.binary(max_size=64), st.sampled_from(EDGE_FILES))
+    values = {name: file_values if name in form.files else FUZZ_TEXT for name in form.fields}
+
+    @given(values=st.fixed_dictionaries(values))
     def fuzz(values):
         _fuzz_form(visitors.client(state), form, values)
 

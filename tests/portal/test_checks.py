@@ -55,3 +55,13 @@ def test_the_checks_run_only_with_deploy(production):
 def test_each_check_fires_on_its_bad_setting_alone(production, name, value, check_id):
     setattr(production, name, value)
     assert portal_warnings() == [check_id]
+
+
+def test_uploads_inside_the_static_files_are_a_warning(production, tmp_path):
+    production.STATIC_ROOT = tmp_path / "staticfiles"
+    production.MEDIA_ROOT = tmp_path / "staticfiles" / "media"
+    assert portal_warnings() == ["portal.W007"]
+    production.MEDIA_ROOT = production.STATICFILES_DIRS[0]
+    assert portal_warnings() == ["portal.W007"]
+    production.MEDIA_ROOT = tmp_path / "media"
+    assert portal_warnings() == []
