@@ -13,6 +13,8 @@ from tests.conftest import QUIET_MOMENT
 from tests.multiprocess.hashers import HASH_COUNT_DIR
 
 
+# tryfirst: before pytest-xdist reads the group marks (--dist loadgroup).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Every test here runs servers on a database they can share: PostgreSQL."""
     here = Path(__file__).parent
@@ -23,6 +25,10 @@ def pytest_collection_modifyitems(items):
             connection.vendor != "postgresql",
             reason="gunicorn servers need a database they can share: PostgreSQL (CI's second pass)",
         ),
+        # Under pytest-xdist (`make test`, --dist loadgroup) one worker runs the tests that
+        # race many requests (these and tests/members/test_lockout_concurrency.py), one
+        # after the other: two fleets of servers on two CPUs would starve each other.
+        pytest.mark.xdist_group("races"),
     ]
     for item in items:
         if here in Path(item.fspath).parents:
