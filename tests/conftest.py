@@ -1,4 +1,5 @@
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,15 @@ from tests.staff_sign_in import sign_in_staff
 # A Wednesday noon in Tokyo: no maintenance window is open, so tests do not depend on
 # the day CI happens to run. Tests that need another moment move the clock themselves.
 QUIET_MOMENT = dt.datetime(2026, 12, 9, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (`make test`): no workers for a run of named test files or test ids, which
+    would wait longer for workers to start than for its tests; else xdist's own count (one
+    worker per CPU, or PYTEST_XDIST_AUTO_NUM_WORKERS)."""
+    if config.args and all(Path(arg.split("::")[0]).is_file() for arg in config.args):
+        return 0
+    return None
 
 
 @pytest.fixture(autouse=True)
