@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,12 +16,15 @@ QUIET_MOMENT = dt.datetime(2026, 12, 9, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
 def pytest_xdist_auto_num_workers(config):
-    """`-n auto` (`make test`): no workers for a run of named test files or test ids, which
-    would wait longer for workers to start than for its tests; else xdist's own count (one
-    worker per CPU, or PYTEST_XDIST_AUTO_NUM_WORKERS)."""
+    """`-n auto` (`make test`): one worker per CPU the machine shows (hyper-threads too: the
+    browser and server tests wait on other processes much of the time), none for a run of
+    named test files or test ids, which would wait longer for the workers to start than
+    for its tests. PYTEST_XDIST_AUTO_NUM_WORKERS, when set, decides instead."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist reads it
     if config.args and all(Path(arg.split("::")[0]).is_file() for arg in config.args):
         return 0
-    return None
+    return os.cpu_count() or 1
 
 
 @pytest.fixture(autouse=True)
