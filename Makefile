@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers of `make test`: auto is one per CPU, none when PYTEST_ARGS names only
+# test files or test ids (tests/conftest.py); 0 runs the suite serially in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo test lint format migrate run clean bench screenshots
 
@@ -25,7 +28,7 @@ demo: $(VENV)/.requirements
 	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py reset_demo
 	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## test: install dev requirements and run the whole suite (pytest)
+## test: install dev requirements and run the whole suite (pytest, in parallel: PYTEST_WORKERS)
 # The suite runs with DEBUG off, as production does, which needs a base URL for mail links.
 test: export PORTAL_BASE_URL ?= http://testserver
 test: $(VENV)/.requirements-dev
@@ -33,7 +36,7 @@ test: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## bench: requests/s, latency, queries and memory of the main pages (bench/results.json)
 bench: $(VENV)/.requirements

@@ -1,4 +1,6 @@
 import datetime as dt
+import os
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +13,18 @@ from tests.staff_sign_in import sign_in_staff
 # A Wednesday noon in Tokyo: no maintenance window is open, so tests do not depend on
 # the day CI happens to run. Tests that need another moment move the clock themselves.
 QUIET_MOMENT = dt.datetime(2026, 12, 9, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (`make test`): one worker per CPU the machine shows (hyper-threads too: the
+    browser and server tests wait on other processes much of the time), none for a run of
+    named test files or test ids, which would wait longer for the workers to start than
+    for its tests. PYTEST_XDIST_AUTO_NUM_WORKERS, when set, decides instead."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist reads it
+    if config.args and all(Path(arg.split("::")[0]).is_file() for arg in config.args):
+        return 0
+    return os.cpu_count() or 1
 
 
 @pytest.fixture(autouse=True)

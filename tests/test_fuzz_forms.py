@@ -686,14 +686,21 @@ def _fuzz_form(client: Client, form: Form, data: dict[str, str | bytes]) -> None
         transaction.set_rollback(True)
 
 
-def test_every_edge_value_reaches_every_field(visitors):
+# The edge values go out in this many tests of their own (every EDGE_SHARDS-th value each),
+# so that the parallel workers of `make test` share the suite's longest test.
+EDGE_SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(EDGE_SHARDS))
+def test_every_edge_value_reaches_every_field(visitors, shard):
     """Each edge value in each field of each form, the other fields as the page fills them
     in, so every class of input reaches every field on every run (and, where the rest is
     valid, the code behind the form). Every failing combination is listed."""
     failures, first = [], None
     for state, form in discover_forms(visitors):
         for name in form.fields:
-            for value in EDGE_STRINGS + (EDGE_FILES if name in form.files else []):
+            edges = EDGE_STRINGS + (EDGE_FILES if name in form.files else [])
+            for value in edges[shard::EDGE_SHARDS]:
                 data = {**dict(form.defaults), name: value}
                 try:
                     _fuzz_form(visitors.client(state), form, data)

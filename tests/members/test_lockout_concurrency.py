@@ -20,6 +20,8 @@ from tests.factories import MemberFactory
 
 pytestmark = [
     pytest.mark.postgres,
+    # `make test` runs the races on one pytest-xdist worker (tests/multiprocess/conftest.py).
+    pytest.mark.xdist_group("races"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL (CI's DATABASE_URL pass)"

@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from devserver import Server, database_url, gunicorn_servers
-from tests.conftest import QUIET_MOMENT
 from tests.multiprocess.hashers import HASH_COUNT_DIR
 
 
+# tryfirst: before pytest-xdist reads the group marks (--dist loadgroup).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Every test here runs servers on a database they can share: PostgreSQL."""
     here = Path(__file__).parent
@@ -23,6 +25,10 @@ def pytest_collection_modifyitems(items):
             connection.vendor != "postgresql",
             reason="gunicorn servers need a database they can share: PostgreSQL (CI's second pass)",
         ),
+        # Under pytest-xdist (`make test`, --dist loadgroup) one worker runs the tests that
+        # race many requests (these and tests/members/test_lockout_concurrency.py), one
+        # after the other: two fleets of servers on two CPUs would starve each other.
+        pytest.mark.xdist_group("races"),
     ]
     for item in items:
         if here in Path(item.fspath).parents:
@@ -50,7 +56,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
             *,
             ip_throttle: str = "1000/15m",
             lockout_threshold: int = 5,
-            fake_now: str = QUIET_MOMENT.isoformat(),
+            fake_now: str | None = None,
         ) -> list[Server]:
             env = {
                 **os.environ,  # CACHE_URL included: Redis in CI, as in production
@@ -62,7 +68,11 @@ def start_servers(transactional_db, settings, hash_count_dir):
                 "DEBUG": "0",
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "PORTAL_DEMO": "0",
-                "PORTAL_FAKE_NOW": fake_now,  # by default outside maintenance windows
+                # By default the test's own moment (QUIET_MOMENT and the seconds since,
+                # outside maintenance windows): the servers' clocks start where the test's
+                # is, so what the test booked before starting them is never in their future
+                # (the test's set-up can take seconds on a busy machine).
+                "PORTAL_FAKE_NOW": fake_now or timezone.now().isoformat(),
                 "PORTAL_LOCKOUT_THRESHOLD": str(lockout_threshold),
                 "PORTAL_IP_THROTTLE": ip_throttle,
                 HASH_COUNT_DIR: str(hash_count_dir),

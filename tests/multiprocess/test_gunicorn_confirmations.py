@@ -36,8 +36,11 @@ def _logged_in(server: Server, member) -> Browser:
 def _confirmation_token(browser: Browser, operation: str, amount: int) -> str:
     page = reverse(f"history:{operation}")
     answer = browser.submit(page, page, {"amount": str(amount)})
-    (token,) = re.findall(r'name="nonce" value="([^"]+)"', answer.text)
-    return token
+    tokens = re.findall(r'name="nonce" value="([^"]+)"', answer.text)
+    assert len(tokens) == 1, (
+        f"no confirmation ({answer.status}, {answer.error_code}):\n{answer.text}"
+    )
+    return tokens[0]
 
 
 def _fire(servers: list[Server], browser: Browser, operation: str) -> list[Response]:
