@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class PointsConfig(AppConfig):
     name = "points"
     verbose_name = "ポイント"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from members.dashboard import register_panel
+        from points.handlers import credit_monthly_login
+        from points.views import mypage_panel
+
+        user_logged_in.connect(credit_monthly_login, dispatch_uid="points_monthly_login")
+        register_panel(mypage_panel)

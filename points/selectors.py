@@ -1,5 +1,6 @@
 """Reads of the point ledger."""
 
+from history.selectors import atm_fee_waived_until
 from members.models import Member
 from points.models import PointAccount, PointEntry, PointEntryQuerySet
 
@@ -17,3 +18,12 @@ def balance_of(member: Member) -> int | None:
 def history_of(member: Member) -> PointEntryQuerySet:
     """Return the member's point entries, newest first."""
     return PointEntry.objects.for_member(member).newest_first()
+
+
+def mypage_figures(member: Member) -> dict:
+    """Return what the /mypage/ panel shows: the balance (None: not joined) and the last
+    day of an active partner-ATM fee waiver (None: none), in two queries."""
+    return {
+        "points": balance_of(member),
+        "atm_fee_waived_until": atm_fee_waived_until(member),
+    }

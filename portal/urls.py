@@ -14,5 +14,6 @@ urlpatterns = [
     path("demo/", include("demo.urls")),
     path("simulator/", include("history.simulator_urls")),
     path("mypage/", include("history.urls")),
+    path("mypage/", include("points.urls")),
     path("", include("members.urls")),
 ]
