@@ -27,3 +27,12 @@ def mypage_figures(member: Member) -> dict:
         "points": balance_of(member),
         "atm_fee_waived_until": atm_fee_waived_until(member),
     }
+
+
+def balances_by_member_number(member_numbers: list[str]) -> dict[str, int]:
+    """Return the point balances of those members who joined, by member number (one query)."""
+    return dict(
+        PointAccount.objects.filter(member__member_number__in=member_numbers).values_list(
+            "member__member_number", "balance"
+        )
+    )
