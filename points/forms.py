@@ -11,10 +11,6 @@ def _benefit_choices():
     ]
 
 
-class JoinForm(forms.Form):
-    """入会: nothing to type; the button is the application (CSRF-protected POST)."""
-
-
 class RedemptionForm(forms.Form):
     """ポイント交換: the benefit to exchange points for (SPEC §10: field `benefit`)."""
 

@@ -55,6 +55,7 @@ SAMPLE_KWARGS = {
     "demo:mailbox-detail": lambda: {"pk": 1},
     "history:borrow-done": lambda: {"pk": 1},
     "history:repay-done": lambda: {"pk": 1},
+    "points:redeem-done": lambda: {"pk": 1},
     "members:verify-email": _link_kwargs("email_verification_token"),
     "members:reset-password": _link_kwargs("password_recovery_token"),
 }
@@ -291,6 +292,7 @@ class Visitors:
 REACHED_BY_POSTING = [
     ("member", "history:borrow", {"amount": "10000"}),
     ("member", "history:repay", {"amount": "1000"}),
+    ("member", "points:redeem", {"benefit": "atm_fee_free"}),
 ]
 
 

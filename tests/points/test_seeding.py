@@ -41,7 +41,7 @@ def assert_consistent(member):
 
 
 def test_the_personas_have_the_points_they_are_documented_to_have(persona_members):
-    for key, member in persona_members.items():
+    for member in persona_members.values():
         assert_consistent(member)
     standard, rich = persona_members["standard"], persona_members["points_rich"]
     assert selectors.balance_of(standard) > rules.JOIN_POINTS
