@@ -76,6 +76,13 @@ def open_session_list(page) -> None:
     expect(page.locator("#open-sessions tr[data-session]")).to_have_count(1)
 
 
+def open_points(page) -> None:
+    """The points page: balance, the benefits table and form, a full history table."""
+    login_as(page, "points_rich", "card")
+    page.goto("/mypage/points/")
+    expect(page.locator("#points-history tr[data-kind]").first).to_be_visible()
+
+
 PAGES = {
     "login": open_login_page,
     "login-with-errors": open_login_page_with_errors,
@@ -84,6 +91,7 @@ PAGES = {
     "help": open_help,
     "mypage": open_mypage,
     "sessions": open_session_list,
+    "points": open_points,
 }
 # The controls each page has at least, so the check cannot pass by finding none: the four
 # login fields and two buttons; a card and (but for card_only) a Web-ID fill button per
@@ -96,6 +104,7 @@ MIN_CONTROLS = {
     "help": 0,
     "mypage": 1,
     "sessions": 1,
+    "points": 6,  # four benefits, the submit and logout buttons
 }
 
 
