@@ -36,3 +36,9 @@ def login_card(client, card_number, pin):
 
 def logged_in_to_mypage(response) -> bool:
     return response.status_code == 302 and response.url == reverse("members:mypage")
+
+
+def nonce_of(response) -> str:
+    """Return the one-time `nonce` a confirmation page posts back (history/flow.py)."""
+    (nonce,) = re.findall(r'name="nonce" value="([^"]+)"', _html(response))
+    return nonce

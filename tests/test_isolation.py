@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import reverse
 
 from history import services as ledger
-from points import services as points
 from members import account, tokens
 from members.models import (
     LoginAttempt,
@@ -21,6 +20,7 @@ from members.models import (
     ProfileChange,
     TransferAccount,
 )
+from points import services as points
 from tests.factories import (
     DEFAULT_PASSWORD,
     DEFAULT_PIN,

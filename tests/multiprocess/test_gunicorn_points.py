@@ -12,11 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.urls import reverse
 
-from devserver import Browser, Response, Server
+from devserver import Response
 from history.models import InterestFreePeriod
 from points import rules, selectors, services
 from points.models import PointEntry, Reason
 from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
+from tests.multiprocess.logins import logged_in
 from tests.multiprocess.middleware import assert_served_by_several_processes
 
 PARALLEL = 12
@@ -56,17 +57,6 @@ def test_parallel_first_logins_of_a_month_earn_the_monthly_points_once(start_ser
     assert_served_by_several_processes(servers, answers)
 
 
-def _logged_in(server: Server, member) -> Browser:
-    browser = server.browser()
-    answer = browser.submit(
-        reverse("members:login"),
-        reverse("members:login-card"),
-        {"card_number": member.card_number, "pin": DEFAULT_PIN},
-    )
-    assert answer.status == 302, answer.text
-    return browser
-
-
 def test_parallel_redemptions_beyond_the_balance_never_take_it_below_zero(
     start_servers, argon2_pins
 ):
@@ -77,7 +67,7 @@ def test_parallel_redemptions_beyond_the_balance_never_take_it_below_zero(
     cost = rules.BENEFITS["interest_free_7"].cost
     affordable = 1_000 // cost  # 4 of the 12
     servers = start_servers()
-    browser = _logged_in(servers[0], member)
+    browser = logged_in(servers[0], member)
     page = reverse("points:redeem")
     # Twelve confirmations, each affordable on its own when it was shown.
     nonces = []

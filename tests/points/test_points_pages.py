@@ -18,7 +18,7 @@ from members.models import StatementDelivery
 from points import rules, selectors, services
 from points.models import PointEntry, Reason
 from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory, TransferAccountFactory
-from tests.helpers import data, error_codes, logged_in_to_mypage, login_card, tokyo
+from tests.helpers import data, error_codes, logged_in_to_mypage, login_card, nonce_of, tokyo
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,6 @@ REDEEM_URL = reverse("points:redeem")
 REDEEM_CONFIRM_URL = reverse("points:redeem-confirm")
 MYPAGE_URL = reverse("members:mypage")
 TODAY = dt.date(2026, 12, 9)  # tests/conftest.py's quiet moment
-
-
-def nonce_of(response) -> str:
-    (nonce,) = re.findall(r'name="nonce" value="([^"]+)"', response.content.decode())
-    return nonce
 
 
 def log_in(client, member):
