@@ -426,3 +426,14 @@ def test_the_month_is_tokyos(member, time_machine):
     login_card(Client(), member.card_number, DEFAULT_PIN)
 
     assert _monthly(member) == ["2026-12"]
+
+
+def test_a_staff_atm_waiver_shows_on_mypage_without_joining(client, member):
+    history_services.grant_atm_fee_waiver(
+        member=member, last_day=dt.date(2026, 12, 31), source=InterestFreeSource.STAFF
+    )
+
+    response = log_in(client, member).get(MYPAGE_URL)
+
+    assert data(response, "benefit-until") == "2026-12-31"
+    assert "data-points" not in response.content.decode()
