@@ -1,8 +1,11 @@
 """Reads of the point ledger."""
 
-from history.selectors import atm_fee_waived_until
+from django.db.models import OuterRef, Subquery
+
+from history.models import AtmFeeWaiver
 from members.models import Member
 from points.models import PointAccount, PointEntry, PointEntryQuerySet
+from portal import clock
 
 
 def account_of(member: Member) -> PointAccount | None:
@@ -21,12 +24,22 @@ def history_of(member: Member) -> PointEntryQuerySet:
 
 
 def mypage_figures(member: Member) -> dict:
-    """Return what the /mypage/ panel shows: the balance (None: not joined) and the last
-    day of an active partner-ATM fee waiver (None: none), in two queries."""
-    return {
-        "points": balance_of(member),
-        "atm_fee_waived_until": atm_fee_waived_until(member),
-    }
+    """Return what the /mypage/ panel shows, in one query: the balance (None: not joined)
+    and the last day of an active partner-ATM fee waiver (None: none)."""
+    today = clock.today()
+    waivers = AtmFeeWaiver.objects.filter(
+        member=OuterRef("pk"), first_day__lte=today, last_day__gte=today
+    )
+    figures = (
+        Member.objects.filter(pk=member.pk)
+        .annotate(
+            points=Subquery(PointAccount.objects.filter(member=OuterRef("pk")).values("balance")),
+            atm_fee_waived_until=Subquery(waivers.order_by("-last_day").values("last_day")[:1]),
+        )
+        .values("points", "atm_fee_waived_until")
+        .first()
+    )
+    return figures or {"points": None, "atm_fee_waived_until": None}
 
 
 def balances_by_member_number(member_numbers: list[str]) -> dict[str, int]:
