@@ -1,8 +1,10 @@
 """Receivers of other apps' signals: the monthly first-login points (SPEC §7)."""
 
+from django.db.models import Exists
+
 from members.decorators import is_member
 from points import rules, services
-from points.models import Reason
+from points.models import PointAccount, PointEntry, Reason
 from portal import clock
 
 
@@ -16,9 +18,12 @@ def credit_monthly_login(sender, request, user, **kwargs):
     """
     if not is_member(user):
         return
+    month = rules.month_reference(clock.today())
+    # Most logins earn nothing (not joined, or not the first of the month): one query tells,
+    # before any transaction or lock.
+    earned = PointEntry.objects.filter(member=user, reason=Reason.MONTHLY_LOGIN, reference=month)
+    if not PointAccount.objects.filter(~Exists(earned), member=user).exists():
+        return
     services.earn(
-        member=user,
-        reason=Reason.MONTHLY_LOGIN,
-        points=rules.MONTHLY_LOGIN_POINTS,
-        reference=rules.month_reference(clock.today()),
+        member=user, reason=Reason.MONTHLY_LOGIN, points=rules.MONTHLY_LOGIN_POINTS, reference=month
     )

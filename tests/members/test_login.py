@@ -739,8 +739,9 @@ def test_the_login_page_costs_one_query(client, django_assert_max_num_queries):
         (
             DEFAULT_PIN,
             302,
-            30,
-        ),  # counters, member, contract, session and its record, device, attempt
+            31,
+        ),  # counters, member, contract, session and its record, device, attempt, and
+        # whether the month's login points are due (points.handlers: one query when not)
         ("9999", 200, 15),
         ("99", 200, 1),  # a format error checks nothing
     ],

@@ -142,3 +142,12 @@ class TestAnyRedemptionSequenceKeepsTheBalance(TestCase):
         periods = InterestFreePeriod.objects.filter(member=member)
         assert sum((p.last_day - p.first_day).days + 1 for p in periods) == days
         assert AtmFeeWaiver.objects.filter(member=member).count() == int(waived)
+
+
+def test_a_login_that_earns_nothing_costs_one_query(joined, django_assert_num_queries):
+    _fire_login(joined)  # the month's points
+
+    with django_assert_num_queries(1):
+        _fire_login(joined)
+    with django_assert_num_queries(1):
+        _fire_login(MemberFactory())  # not joined
