@@ -146,8 +146,9 @@ class TestAnyRedemptionSequenceKeepsTheBalance(TestCase):
 
 def test_a_login_that_earns_nothing_costs_one_query(joined, django_assert_num_queries):
     _fire_login(joined)  # the month's points
+    not_joined = MemberFactory()
 
     with django_assert_num_queries(1):
         _fire_login(joined)
     with django_assert_num_queries(1):
-        _fire_login(MemberFactory())  # not joined
+        _fire_login(not_joined)
