@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from demo.fake_data import GENERATED_PASSWORD, GENERATED_PIN, MAX_COUNT, Scenario, generate_members
 from demo.personas import reset_demo_personas
+from history.reminders import send_due_notices
 from members.admin import MemberAdmin
 from members.models import Member
 
@@ -51,20 +52,20 @@ class DemoMemberAdmin(MemberAdmin):
         return [
             path("reset-demo/", view(self.reset_demo_view), name="members_member_reset_demo"),
             path("generate/", view(self.generate_view), name="members_member_generate"),
+            path(
+                "send-reminders/",
+                view(self.send_reminders_view),
+                name="members_member_send_reminders",
+            ),
             *super().get_urls(),
         ]
 
     @method_decorator(require_http_methods(["GET", "POST"]))
     def reset_demo_view(self, request):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        if not settings.PORTAL_DEMO:
-            self.message_user(
-                request,
-                _("デモモード（PORTAL_DEMO）ではないため、デモ会員は初期化できません。"),
-                messages.ERROR,
-            )
-            return redirect("admin:members_member_changelist")
+        if refused := self._refuse_outside_demo(
+            request, _("デモモード（PORTAL_DEMO）ではないため、デモ会員は初期化できません。")
+        ):
+            return refused
         if request.method == "POST":
             personas = reset_demo_personas()
             self._log_additions(request, personas, _("デモ会員を初期状態に戻しました。"))
@@ -75,6 +76,43 @@ class DemoMemberAdmin(MemberAdmin):
             )
             return redirect("admin:members_member_changelist")
         return self._page(request, "demo/admin/reset_demo.html", _("デモ会員を初期状態に戻す"))
+
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def send_reminders_view(self, request):
+        """Run `send_reminders` now: the demo shows a reminder without waiting for cron."""
+        if refused := self._refuse_outside_demo(
+            request,
+            _(
+                "デモモード（PORTAL_DEMO）ではないため、ここからは送信できません"
+                "（cronの send_reminders が送ります）。"
+            ),
+        ):
+            return refused
+        if request.method == "POST":
+            outcome = send_due_notices()
+            self.message_user(
+                request,
+                _(
+                    "返済期日のお知らせメールを%(sent)d通送信しました（送信失敗%(failed)d通は"
+                    "次回に再送します）。デモ用メールボックスで確認できます。"
+                )
+                % {"sent": outcome.sent, "failed": outcome.failed},
+                messages.SUCCESS,
+            )
+            return redirect("admin:members_member_changelist")
+        return self._page(
+            request, "demo/admin/send_reminders.html", _("返済期日のお知らせメールを今すぐ送信")
+        )
+
+    def _refuse_outside_demo(self, request, message):
+        """Return the answer that refuses a demo tool (outside demo mode, or to staff who
+        may not change members), or None when it may run."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if settings.PORTAL_DEMO:
+            return None
+        self.message_user(request, message, messages.ERROR)
+        return redirect("admin:members_member_changelist")
 
     def generate_view(self, request):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):

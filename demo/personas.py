@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from demo.notices import reset_demo_notices_and_coupons
+from history.models import MailPreference
 from history.seeding import Plan, seed_histories
 from members import lockout
 from members.models import (
@@ -47,6 +49,8 @@ class Persona:
     web_id_locked: bool = False
     plan: str = Plan.STANDARD  # the ledger history it is documented to have (history.seeding)
     points_plan: str = PointPlan.NONE  # its point history (points.seeding); NONE: not joined
+    # The 返済期日お知らせメール as (days before the due date, hour), or None when off.
+    reminder: tuple[int, int] | None = None
 
     @property
     def email(self) -> str:
@@ -57,7 +61,10 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="standard",
         title="標準的な会員",
-        demonstrates="カードでもWeb-IDでもログインでき、残高とポイントがある典型的な会員。",
+        demonstrates=(
+            "カードでもWeb-IDでもログインでき、残高とポイントがある典型的な会員。"
+            "返済期日お知らせメールは期日の7日前の9時に届く設定。"
+        ),
         member_number="100000001",
         card_number="1000000001",
         pin="1111",
@@ -66,6 +73,7 @@ PERSONAS: tuple[Persona, ...] = (
         name_kanji="山田 太郎",
         name_kana="ヤマダ タロウ",
         points_plan=PointPlan.REGULAR,
+        reminder=(7, 9),
     ),
     Persona(
         key="card_only",
@@ -219,6 +227,9 @@ def reset_demo_personas() -> list[Member]:
         today=clock.today(),
         seed=PERSONA_SEED,
     )
+    reset_demo_notices_and_coupons(
+        {persona.key: member for persona, member in zip(PERSONAS, members, strict=True)}
+    )
     return members
 
 
@@ -262,6 +273,14 @@ def _create_persona(persona: Persona) -> Member:
         account_number=f"{int(persona.member_number) % 10_000_000:07d}",
         holder_kana=persona.name_kana,
     )
+    if persona.reminder:
+        days_before, hour = persona.reminder
+        MailPreference.objects.create(
+            member=member,
+            reminder_enabled=True,
+            reminder_days_before=days_before,
+            reminder_hour=hour,
+        )
     _reset_locks(persona)
     return member
 

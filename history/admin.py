@@ -5,7 +5,15 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from history import services
-from history.models import AtmFeeWaiver, DueStatus, InterestFreePeriod, LedgerEntry, MailPreference
+from history.models import (
+    AtmFeeWaiver,
+    AtmSession,
+    DueStatus,
+    InterestFreePeriod,
+    LedgerEntry,
+    MailPreference,
+    Reminder,
+)
 from members.models import Member
 from portal.admin import ReadOnlyAdmin
 
@@ -109,3 +117,26 @@ class MailPreferenceAdmin(admin.ModelAdmin):
                     "reminder_hour"]  # fmt: skip
     search_fields = ["member__member_number"]
     raw_id_fields = ["member"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """What `send_reminders` sent (or will retry: no send time yet)."""
+
+    list_display = ["member", "kind", "due_date", "created_at", "sent_at"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["member__member_number"]
+    list_select_related = ["member"]
+    date_hierarchy = "due_date"
+
+
+@admin.register(AtmSession)
+class AtmSessionAdmin(ReadOnlyAdmin):
+    """Smartphone-ATM sessions (history.atm), kept a day after they end: read only."""
+
+    list_display = ["created_at", "code", "state", "member", "operation", "amount", "fee"]
+    list_filter = ["state", "operation"]
+    search_fields = ["code", "member__member_number"]
+    list_select_related = ["member"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["member", "entry", "fee_entry"]

@@ -7,6 +7,25 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT, PAD, LEFT = 640, 220, 28, 84
+MAX_TICKS = 5  # gridlines above zero
+
+
+def tick_step(top: int) -> int:
+    """Return a round step (1, 2 or 5 × a power of ten yen) giving at most MAX_TICKS
+    gridlines up to `top`."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if -(-top // (step * factor)) <= MAX_TICKS:
+                return step * factor
+        step *= 10
+
+
+def tick_label(value: int) -> str:
+    """Return an axis label as Japanese write amounts: 0円, 5,000円, 5万円, 12.5万円."""
+    if value >= 10_000:
+        return f"{value / 10_000:g}万円"
+    return f"{value:,}円"
 
 
 def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
@@ -17,7 +36,8 @@ def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
     balances = [balance for _, balance in points]
     start, end = times[0], times[-1]
     span = (end - start) or 1
-    top = max(balances) or 1
+    step = tick_step(max(balances) or 1)
+    top = -(-(max(balances) or 1) // step) * step  # the highest gridline, at or above the top
 
     def x(t):
         return LEFT + (t - start) / span * (WIDTH - LEFT - PAD)
@@ -37,8 +57,8 @@ def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
         '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-grid"/>'
         '<text x="{}" y="{}" class="chart-label" text-anchor="end">{}</text>',
         (
-            (LEFT, y(value), WIDTH - PAD, y(value), LEFT - 6, y(value) + 4, f"{value:,}")
-            for value in (0, top // 2, top)
+            (LEFT, y(value), WIDTH - PAD, y(value), LEFT - 6, y(value) + 4, tick_label(value))
+            for value in range(0, top + 1, step)
         ),
     )
     return format_html(

@@ -46,9 +46,11 @@ To add an operation (a sketch for point redemptions)::
 
 A confirmation stores an amount and a short `detail` (a benefit's key, an ATM session's
 code): `pending` says which, from the form's cleaned data; `form_data` fills the form
-again with them when the rules refuse at confirmation. `book` must raise a
-`confirmations.Refusal` (with a code) when the rules refuse; it runs in the transaction
-that records the confirmation as carried out.
+again with them when the rules refuse at confirmation; `confirmation` adds what the
+confirmation page shows of them (a repayment's split; the smartphone ATM: the operation,
+the code, the fee).
+`book` must raise a `confirmations.Refusal` (with a code) when the rules refuse; it runs
+in the transaction that records the confirmation as carried out.
 """
 
 from django.db import models
@@ -76,6 +78,7 @@ class Operation:
     form_class: type  # a Form with an "amount" field, built with `maximum=`
     form_template: str
     confirm_template = "history/confirm.html"
+    confirm_title: str | None = None  # the confirmation page's title; else "<title>の確認"
     done_template: str
     maintenance_scope: str | None = None  # closes the operation's pages when in a window
 
@@ -94,6 +97,10 @@ class Operation:
     def form_data(self, *, amount: int, detail: str) -> dict:
         """Return the form's data for a confirmed `amount` and `detail` (after a refusal)."""
         return {"amount": str(amount)}
+
+    def confirmation(self, *, figures: dict, amount: int, detail: str) -> dict:
+        """Return what the confirmation page shows besides the amount (e.g. a split)."""
+        return {}
 
     def check(self, *, member: Member, figures: dict, amount: int, detail: str = "") -> None:
         """Raise a confirmations.Refusal if the rules refuse `amount` already now."""
@@ -164,6 +171,7 @@ def operation_form(request, operation: Operation):
             )
             context = {
                 **figures,
+                **operation.confirmation(figures=figures, amount=amount, detail=detail),
                 "operation": operation,
                 "amount": amount,
                 "detail": detail,

@@ -5,7 +5,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from history.models import Kind
+from history.models import AtmOperation, Kind
+from history.reminders import DAYS_BEFORE_CHOICES, HOUR_CHOICES
 from history.rules import (
     MINIMUM_AMOUNT,
     LedgerRefusal,
@@ -165,10 +166,12 @@ class SimulatorForm(forms.Form):
         ("count", _("返済回数を計算")),
         ("amount", _("借入可能額を計算")),
     ]
-    mode = forms.ChoiceField(label=_("計算内容"), choices=MODES, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label=_("計算内容"), choices=MODES, widget=forms.RadioSelect, initial="payment"
+    )
     amount = AmountField(label=_("お借入れ金額（円）"), required=False)
     months = forms.IntegerField(
-        label=_("返済回数（月）"), required=False, min_value=1, max_value=600
+        label=_("返済回数（回）"), required=False, min_value=1, max_value=600
     )
     monthly_payment = AmountField(label=_("毎月の返済額（円）"), required=False)
     rate = forms.DecimalField(
@@ -202,3 +205,86 @@ class TransactionMailForm(forms.Form):
         choices=[("on", _("受け取る")), ("off", _("受け取らない"))],
         widget=forms.RadioSelect,
     )
+
+
+class ReminderForm(forms.Form):
+    """The 返済期日お知らせメール: on or off, how many days before the due date, what hour."""
+
+    enabled = forms.ChoiceField(
+        label=_("返済期日お知らせメール"),
+        choices=[("on", _("受け取る")), ("off", _("受け取らない"))],
+        widget=forms.RadioSelect,
+    )
+    days_before = forms.TypedChoiceField(
+        label=_("ご返済期日の何日前に送るか"),
+        coerce=int,
+        choices=[(days, f"{days}日前") for days in DAYS_BEFORE_CHOICES],
+    )
+    hour = forms.TypedChoiceField(
+        label=_("送信する時刻"),
+        coerce=int,
+        choices=[(hour, f"{hour}時") for hour in HOUR_CHOICES],
+        help_text=_("選んだ時刻から順に送信します（日本時間）。"),
+    )
+
+
+class AtmForm(forms.Form):
+    """The member's side of the smartphone ATM (SPEC §8): the code the ATM shows, a
+    withdrawal or a deposit, and an amount in 1,000-yen notes. `maximum` is the largest
+    amount of each operation: {"withdraw": available credit, "deposit": payoff}."""
+
+    UNIT = 1_000
+    code = forms.CharField(
+        label=_("ATMの画面に表示された6桁のコード"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    operation = forms.ChoiceField(
+        label=_("お取引"),
+        choices=AtmOperation.choices,
+        initial=AtmOperation.WITHDRAW,
+        widget=forms.RadioSelect,
+    )
+    amount = AmountField(label=_("金額（円・1,000円単位）"))
+
+    def __init__(self, *args, maximum: dict[str, int], **kwargs):
+        self.maximum = maximum
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _(
+            "1,000円単位で入力してください。お借入れはご利用可能額まで、ご返済は完済金額までです。"
+        )
+
+    def clean_code(self):
+        # Spaces, hyphens and full-width digits are forgiven: "123 456", "１２３４５６".
+        typed = unicodedata.normalize("NFKC", self.cleaned_data["code"])
+        code = "".join(typed.split()).replace("-", "")
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise ValidationError(
+                _("コードはATMの画面に表示された6桁の数字を入力してください。"),
+                code="atm_code_format",
+            )
+        return code
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is None:
+            raise ValidationError(_("金額を入力してください。"), code="required")
+        if amount < self.UNIT or amount % self.UNIT:
+            raise ValidationError(
+                _("ATMでは1,000円単位でお取引いただけます（例: 10000）。"), code="atm_amount_unit"
+            )
+        return amount
+
+    def clean(self):
+        cleaned = super().clean()
+        operation, amount = cleaned.get("operation"), cleaned.get("amount")
+        if operation is None or amount is None:
+            return cleaned
+        try:
+            if operation == AtmOperation.WITHDRAW:
+                check_borrowing_amount(amount=amount, available=self.maximum[operation])
+            else:
+                check_repayment_amount(amount=amount, payoff=self.maximum[operation])
+        except LedgerRefusal as refusal:
+            self.add_error("amount", refusal.as_validation_error())
+        return cleaned

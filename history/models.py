@@ -238,3 +238,150 @@ class Confirmation(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.operation} {self.amount:,}円"
+
+
+class ReminderKind(models.TextChoices):
+    REMINDER = "reminder", _("返済期日のお知らせ")
+    OVERDUE = "overdue", _("ご入金確認のお願い（延滞）")
+
+
+class Reminder(models.Model):
+    """A repayment reminder or overdue notice for one due date of a member's cycle.
+
+    One row per member, due date and kind, ever (the unique constraint): `send_reminders`
+    inserts the rows that are due and sends each unsent one under its row lock, so however
+    many runs overlap, a reminder goes out once (history.reminders).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("種類"), max_length=16, choices=ReminderKind.choices)
+    due_date = models.DateField(_("返済期日"))
+    created_at = models.DateTimeField(_("作成日時"), default=clock.now)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("返済期日のお知らせメール")
+        verbose_name_plural = _("返済期日のお知らせメール")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "due_date", "kind"], name="reminder_once_per_due_date"
+            ),
+            models.CheckConstraint(
+                name="reminder_kind_valid", condition=Q(kind__in=ReminderKind.values)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="reminder_unsent"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.due_date} {self.get_kind_display()}"
+
+
+class AtmState(models.TextChoices):
+    """Where a smartphone-ATM session stands (SPEC §8: the ATM screen's `data-atm-state`)."""
+
+    WAITING = "waiting", _("コード入力待ち")
+    CLAIMED = "claimed", _("スマホで操作中")
+    DONE = "done", _("お取引完了")
+    EXPIRED = "expired", _("有効期限切れ")
+    CANCELLED = "cancelled", _("取消")
+
+
+# The states in which a session's code can still be used (until its expiry).
+LIVE_ATM_STATES = (AtmState.WAITING, AtmState.CLAIMED)
+
+
+class AtmOperation(models.TextChoices):
+    """What a member does at the ATM (SPEC §8: the member form's `operation`)."""
+
+    WITHDRAW = "withdraw", _("お借入れ（出金）")
+    DEPOSIT = "deposit", _("ご返済（入金）")
+
+
+class AtmSession(models.Model):
+    """One use of a partner ATM's smartphone-ATM screen (history.atm): a 6-digit code that
+    one member claims within its 3 minutes, for one withdrawal or deposit.
+
+    The screen's address carries a random token (only its hash is stored). A code is
+    unique among the sessions that can still use it (the database says so); a session
+    past `expires_at` is expired whatever `state` still says, until the next start marks it.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    code = models.CharField(_("コード"), max_length=6)
+    state = models.CharField(
+        _("状態"), max_length=16, choices=AtmState.choices, default=AtmState.WAITING
+    )
+    created_at = models.DateTimeField(_("開始日時"), default=clock.now)
+    expires_at = models.DateTimeField(_("有効期限"))
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="atm_sessions",
+        verbose_name=_("会員"),
+    )
+    claimed_at = models.DateTimeField(_("コード入力日時"), null=True, blank=True)
+    operation = models.CharField(
+        _("お取引"), max_length=16, choices=AtmOperation.choices, blank=True
+    )
+    amount = models.PositiveIntegerField(_("金額（円）"), null=True, blank=True)
+    fee = models.PositiveIntegerField(_("ATM手数料（円）"), default=0)
+    entry = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="atm_session",
+        verbose_name=_("お取引"),
+    )
+    fee_entry = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="atm_fee_session",
+        verbose_name=_("手数料の記帳"),
+    )
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("スマホATMのお取引")
+        verbose_name_plural = _("スマホATMのお取引")
+        indexes = [models.Index(fields=["code", "created_at"], name="atm_session_code_age")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(state__in=LIVE_ATM_STATES),
+                name="atm_code_unique_while_live",
+            ),
+            models.CheckConstraint(name="atm_state_valid", condition=Q(state__in=AtmState.values)),
+            models.CheckConstraint(
+                name="atm_code_six_digits", condition=Q(code__regex=r"^[0-9]{6}$")
+            ),
+            models.CheckConstraint(
+                name="atm_expires_after_start", condition=Q(expires_at__gt=F("created_at"))
+            ),
+            # Waiting: nobody's yet; claimed or done: one member's; done: with its entry.
+            models.CheckConstraint(
+                name="atm_member_by_state",
+                condition=Q(state=AtmState.WAITING, member__isnull=True)
+                | Q(state__in=[AtmState.CLAIMED, AtmState.DONE], member__isnull=False)
+                | Q(state__in=[AtmState.EXPIRED, AtmState.CANCELLED]),
+            ),
+            models.CheckConstraint(
+                name="atm_done_has_entry",
+                condition=~Q(state=AtmState.DONE) | Q(entry__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.get_state_display()}"
+
+    def state_at(self, moment) -> str:
+        """Return the state at `moment`: a live session past its expiry is expired."""
+        if self.state in LIVE_ATM_STATES and moment >= self.expires_at:
+            return AtmState.EXPIRED
+        return self.state

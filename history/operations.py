@@ -7,7 +7,7 @@ step, the maintenance window that closes it, its templates.
 
 from django.utils.translation import gettext_lazy as _
 
-from history import services
+from history import accounting, services
 from history.flow import Operation
 from history.forms import BorrowForm, RepayForm
 from history.models import Channel, Kind, LedgerEntry
@@ -41,6 +41,7 @@ class Borrowing(LedgerOperation):
     form_class = BorrowForm
     form_template = "history/borrow_form.html"
     confirm_template = "history/borrow_confirm.html"
+    confirm_title = _("お借入れ内容の確認")
     maintenance_scope = MaintenanceScope.MEMBER_PAGES
     kind = Kind.BORROWING
     channel = Channel.TRANSFER
@@ -68,12 +69,18 @@ class Repayment(LedgerOperation):
     title = _("インターネット返済")
     form_class = RepayForm
     form_template = "history/repay_form.html"
+    confirm_template = "history/repay_confirm.html"
+    confirm_title = _("ご返済内容の確認")
     maintenance_scope = MaintenanceScope.INTERNET_REPAYMENT
     kind = Kind.REPAYMENT
     channel = Channel.INTERNET
 
     def maximum(self, figures):
         return figures["position"].payoff
+
+    def confirmation(self, *, figures, amount, detail):
+        # What the amount pays, as it would be split if booked now.
+        return {"split": accounting.split_repayment(figures["position"], amount)}
 
     def check(self, *, member, figures, amount, detail=""):
         services.check_repayment(member=member)

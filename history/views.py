@@ -1,5 +1,6 @@
 """The member's ledger pages: the mypage panel, the history with its totals and chart,
-the CSV, the interest inquiry and the transaction-mail setting.
+the CSV, the interest inquiry, and the mail settings (transaction mail, reminders) with
+their rows on the settings page.
 
 Borrowing and repayment are history/operations.py on the flow of history/flow.py; the
 public simulator is history/simulator_views.py; queries are in history/selectors.py.
@@ -9,18 +10,25 @@ import csv
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from history import services
 from history.accounting import position_on
 from history.charts import balance_chart
-from history.forms import HistoryFilterForm, InterestInquiryForm, TransactionMailForm
+from history.forms import (
+    HistoryFilterForm,
+    InterestInquiryForm,
+    ReminderForm,
+    TransactionMailForm,
+)
 from history.models import Channel, Kind, MailPreference
 from history.selectors import (
     HistoryFilter,
@@ -32,7 +40,10 @@ from history.selectors import (
     terms_of,
 )
 from members.decorators import is_member, member_required
+from members.models import ContractStatus
 from portal import clock
+from portal.maintenance import closed_until
+from portal.models import MaintenanceScope
 
 INQUIRY_DAYS_AHEAD = 35
 HISTORY_PAGE_SIZE = 20
@@ -44,8 +55,21 @@ def mypage_panel(request: HttpRequest):
     contract = getattr(member, "contract", None) if is_member(member) else None
     if contract is None:
         return ""
+    figures = loan_figures(contract=contract)
+    position = figures["position"]
+    context = {
+        **figures,
+        "can_borrow": contract.status == ContractStatus.ACTIVE and position.overdue_since is None,
+        "repayment_closed_until": closed_until(MaintenanceScope.INTERNET_REPAYMENT),
+    }
+    return render_to_string("history/includes/mypage_panel.html", context, request=request)
+
+
+def settings_rows(request: HttpRequest):
+    """The mail settings on 登録内容 (registered with members.dashboard)."""
+    preference = MailPreference.objects.filter(member=request.user).first()
     return render_to_string(
-        "history/includes/mypage_panel.html", loan_figures(contract=contract), request=request
+        "history/includes/settings_rows.html", {"preference": preference}, request=request
     )
 
 
@@ -173,3 +197,33 @@ def transaction_mail_setting(request):
         )
         return redirect("members:settings")
     return render(request, "history/transaction_mail.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+@never_cache
+def reminder_setting(request):
+    """Choose the 返済期日お知らせメール: on or off, the day before the due date and the
+    hour; it goes to a verified address only."""
+    member = request.user
+    if not member.email_verified:
+        return render(request, "history/reminder_setting.html", {"needs_email": True})
+    preference = MailPreference.objects.filter(member=member).first() or MailPreference()
+    initial = {
+        "enabled": "on" if preference.reminder_enabled else "off",
+        "days_before": preference.reminder_days_before,
+        "hour": preference.reminder_hour,
+    }
+    form = ReminderForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.set_mail_preference(
+            member=member,
+            reminder_enabled=form.cleaned_data["enabled"] == "on",
+            reminder_days_before=form.cleaned_data["days_before"],
+            reminder_hour=form.cleaned_data["hour"],
+        )
+        messages.success(
+            request, _("返済期日お知らせメールの設定を保存しました。"), extra_tags="saved"
+        )
+        return redirect("members:settings")
+    return render(request, "history/reminder_setting.html", {"form": form})

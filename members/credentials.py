@@ -20,6 +20,7 @@ class FormatError:
     """The `data-error-code` values of format errors (SPEC §4)."""
 
     HYPHEN = "format_hyphen"
+    SPACE = "format_space"
     FULLWIDTH = "format_fullwidth"
     LENGTH = "format_length"
     CHARSET = "format_charset"
@@ -32,7 +33,10 @@ class CredentialRule:
     lengths: frozenset[int]
     length_text: str
     pattern: re.Pattern[str]
+    # Card number and PIN are digits people copy from a card in groups: a hyphen or a
+    # space between the groups gets its own explanation.
     hyphen_matters: bool
+    count_unit: str  # how a length is counted: 桁 (digits) or 文字 (characters)
 
     def diagnose(self, value: str) -> ValidationError | None:
         """Return the first format problem of `value`, or None if it is well formed."""
@@ -41,6 +45,14 @@ class CredentialRule:
             return ValidationError(
                 _("%(label)sにハイフン（-）は不要です。%(kind)sのみを続けて入力してください。"),
                 code=FormatError.HYPHEN,
+                params=params,
+            )
+        if self.hyphen_matters and any(c.isspace() for c in value):
+            return ValidationError(
+                _(
+                    "%(label)sに空白が含まれています。空白を入れずに%(kind)sのみを続けて入力してください。"
+                ),
+                code=FormatError.SPACE,
                 params=params,
             )
         if any(_is_fullwidth(c) for c in value):
@@ -57,9 +69,9 @@ class CredentialRule:
             )
         if len(value) not in self.lengths:
             return ValidationError(
-                _("%(label)sは%(length)sで入力してください（入力は%(count)s文字です）。"),
+                _("%(label)sは%(length)sで入力してください（入力は%(count)s%(unit)sです）。"),
                 code=FormatError.LENGTH,
-                params={**params, "count": len(value)},
+                params={**params, "count": len(value), "unit": self.count_unit},
             )
         if not self.pattern.fullmatch(value):
             return ValidationError(
@@ -85,6 +97,7 @@ CARD_NUMBER = CredentialRule(
     length_text=_("10桁または15〜16桁"),
     pattern=re.compile(r"[0-9]+"),
     hyphen_matters=True,
+    count_unit=_("桁"),
 )
 PIN = CredentialRule(
     label=_("暗証番号"),
@@ -93,6 +106,7 @@ PIN = CredentialRule(
     length_text=_("4桁"),
     pattern=re.compile(r"[0-9]+"),
     hyphen_matters=True,
+    count_unit=_("桁"),
 )
 WEB_ID = CredentialRule(
     label=_("Web-ID"),
@@ -101,6 +115,7 @@ WEB_ID = CredentialRule(
     length_text=_("8〜32文字"),
     pattern=re.compile(r"[A-Za-z0-9]+"),
     hyphen_matters=False,
+    count_unit=_("文字"),
 )
 PASSWORD = CredentialRule(
     label=_("パスワード"),
@@ -109,4 +124,5 @@ PASSWORD = CredentialRule(
     length_text=_("8〜20文字"),
     pattern=re.compile(r"[A-Za-z0-9]+"),
     hyphen_matters=False,
+    count_unit=_("文字"),
 )

@@ -1,7 +1,8 @@
-"""Panels that higher apps add to the member page (/mypage/).
+"""Panels that higher apps add to the member's pages: the member page (/mypage/) and the
+registered details (登録内容, /mypage/settings/).
 
 `members` must not import `history` or `points`; they register a panel here when they
-start, and the member page renders whatever is registered, in order.
+start, and the page renders whatever is registered for it, in order.
 """
 
 from collections.abc import Callable
@@ -10,15 +11,17 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 Panel = Callable[[HttpRequest], SafeString]
-_panels: list[Panel] = []
+MYPAGE = "mypage"
+SETTINGS_PAGE = "settings"  # panels here are rows of the page's <dl class="settings-list">
+_panels: dict[str, list[Panel]] = {MYPAGE: [], SETTINGS_PAGE: []}
 
 
-def register_panel(panel: Panel) -> Panel:
-    """Add `panel` (a function of the request returning HTML) to the member page."""
-    if panel not in _panels:
-        _panels.append(panel)
+def register_panel(panel: Panel, *, page: str = MYPAGE) -> Panel:
+    """Add `panel` (a function of the request returning HTML) to a member page."""
+    if panel not in _panels[page]:
+        _panels[page].append(panel)
     return panel
 
 
-def render_panels(request: HttpRequest) -> list[SafeString]:
-    return [panel(request) for panel in _panels]
+def render_panels(request: HttpRequest, *, page: str = MYPAGE) -> list[SafeString]:
+    return [panel(request) for panel in _panels[page]]

@@ -53,7 +53,8 @@ def _numeric_input(**attrs):
 class CardLoginForm(forms.Form):
     card_number = CredentialField(
         rule=credentials.CARD_NUMBER,
-        widget=forms.TextInput(attrs=_numeric_input(maxlength=16)),
+        # Room for a 16-digit number typed in groups: the server explains the separators.
+        widget=forms.TextInput(attrs=_numeric_input(maxlength=24)),
         help_text=_("10桁または15〜16桁の半角数字（ハイフンなし）"),
     )
     pin = CredentialField(

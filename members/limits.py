@@ -79,6 +79,17 @@ def reserve_recovery(address: str) -> bool:
     return _reserve_for_address(address, purpose="recovery")
 
 
+def reserve_atm_code(address: str) -> bool:
+    """Count a smartphone-ATM code entered from `address` before looking it up; False means
+    the address is throttled. A right code gives its place back (`give_back_atm_code`),
+    so only wrong guesses (unknown, expired or used codes) count, as failed logins do."""
+    return _reserve_for_address(address, purpose="atm")
+
+
+def give_back_atm_code(address: str) -> None:
+    counters.give_back(key=address_key(address, purpose="atm"))
+
+
 # --- Mails to a member --------------------------------------------------------------
 
 # Mails of one kind that one member can be sent in an hour, whatever addresses ask for

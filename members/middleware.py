@@ -48,7 +48,7 @@ class NoStoreForMembersMiddleware:
     """Keep every member page out of caches (SPEC §4): `Cache-Control: no-store` on every
     answer to a logged-in member and on every answer of the member URLs."""
 
-    MEMBER_NAMESPACES = {"members", "history"}
+    MEMBER_NAMESPACES = {"members", "history", "points"}
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from members import banks
 from portal import clock
 
 MAX_CREDIT_LIMIT = 5_000_000
@@ -366,6 +367,19 @@ class TransferAccount(models.Model):
     def __str__(self):
         kind = self.get_account_type_display()
         return f"{self.bank_code}-{self.branch_code} {kind} {self.account_number}"
+
+    @property
+    def bank_name(self) -> str:
+        return banks.bank_name(self.bank_code)
+
+    @property
+    def branch_name(self) -> str:
+        return banks.branch_name(self.bank_code, self.branch_code)
+
+    @property
+    def masked_number(self) -> str:
+        """Return the account number as a confirmation page shows it (＊＊＊4567)."""
+        return "＊＊＊" + self.account_number[-4:]
 
 
 class LoginMethod(models.TextChoices):

@@ -5,10 +5,10 @@ from portal.mail import send_templated_mail
 
 
 def notify_member(*, member: Member, template: str, context: dict | None = None) -> bool:
-    """Mail the member at their verified address; an unverified address gets nothing."""
+    """Mail the member at their verified address; return whether it went out (an
+    unverified address gets nothing)."""
     if not (member.email and member.email_verified):
         return False
-    send_templated_mail(
+    return send_templated_mail(
         to=member.email, template=template, context={"member": member, **(context or {})}
     )
-    return True

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members import account, limits, login, selectors, sessions
-from members.dashboard import render_panels
+from members.dashboard import SETTINGS_PAGE, render_panels
 from members.decorators import is_member, member_required
 from members.forms import (
     LOGIN_FORMS,
@@ -39,14 +39,29 @@ from portal.after_response import after_response
 from portal.mail import absolute_url
 from portal.throttle import with_retry_after
 
+# The login refusals, per login method where the way out differs (SPEC §4; the remedies
+# of the help page /help/login/). One message for an unknown identifier and a wrong
+# secret, so the answer never tells whether an account exists.
 LOGIN_ERROR_MESSAGES = {
-    LoginResult.INVALID_CREDENTIALS: gettext_lazy(
-        "ログインできませんでした。入力内容に誤りがあるか、登録されていません。"
-        "入力内容をご確認のうえ、もう一度お試しください。"
+    (LoginResult.INVALID_CREDENTIALS, LoginMethod.CARD): gettext_lazy(
+        "ログインできませんでした。カード番号または暗証番号に誤りがあるか、登録されていません。"
+        "半角数字で入力されているかご確認のうえ、もう一度お試しください。"
+        "Web-IDをお持ちの方は、Web-IDでのログインもお試しいただけます。"
     ),
-    LoginResult.LOCKED: gettext_lazy(
-        "続けて誤った入力があったため、このログイン方法はロックされています。"
-        "ログインでお困りの方をご覧ください。"
+    (LoginResult.INVALID_CREDENTIALS, LoginMethod.WEB_ID): gettext_lazy(
+        "ログインできませんでした。Web-IDまたはパスワードに誤りがあるか、登録されていません。"
+        "半角英数字で、大文字・小文字も含めてご確認のうえ、もう一度お試しください。"
+        "カード番号と暗証番号でのログインもお試しいただけます。"
+    ),
+    (LoginResult.LOCKED, LoginMethod.CARD): gettext_lazy(
+        "暗証番号を続けて間違えたため、カード番号でのログインはロックされています。"
+        "Web-IDをお持ちの方は、Web-IDでログインできます。"
+        "暗証番号の再設定（ロックの解除）は、店頭窓口またはサポートダイヤルで承ります。"
+    ),
+    (LoginResult.LOCKED, LoginMethod.WEB_ID): gettext_lazy(
+        "パスワードを続けて間違えたため、Web-IDでのログインはロックされています。"
+        "「パスワードをお忘れの方」からパスワードを再設定すると、ロックが解除されます。"
+        "カード番号と暗証番号でのログインもご利用いただけます。"
     ),
     LoginResult.CONTRACT_TERMINATED: gettext_lazy(
         "ご契約が終了しているため、会員ページはご利用いただけません。"
@@ -63,13 +78,14 @@ DEVICE_COOKIE = "portal_device"
 DEVICE_COOKIE_MAX_AGE = 2 * 365 * 24 * 60 * 60
 
 
-def _render_login(request, *, card_form=None, web_id_form=None, status=200):
+def _render_login(request, *, card_form=None, web_id_form=None, refusal="", status=200):
     return render(
         request,
         "members/login.html",
         {
             "card_form": card_form or CardLoginForm(),
             "web_id_form": web_id_form or WebIdLoginForm(),
+            "refusal": refusal,  # what the remedy links under the form are for
         },
         status=status,
     )
@@ -115,14 +131,15 @@ def login_submit(request, method):
             samesite="Lax",
         )
         return response
-    form.add_error(None, _login_error(outcome.result))
+    form.add_error(None, _login_error(outcome.result, method))
     if outcome.result == LoginResult.THROTTLED:
         return with_retry_after(_render_login(request, **forms, status=429))
-    return _render_login(request, **forms)
+    return _render_login(request, **forms, refusal=outcome.result)
 
 
-def _login_error(result):
-    return ValidationError(LOGIN_ERROR_MESSAGES[result], code=str(result))
+def _login_error(result, method):
+    message = LOGIN_ERROR_MESSAGES.get((result, method)) or LOGIN_ERROR_MESSAGES[result]
+    return ValidationError(message, code=str(result))
 
 
 @require_POST
@@ -169,7 +186,11 @@ def _posted(request):
 @member_required
 @never_cache
 def settings_index(request):
-    return render(request, "members/settings/index.html", {"member": request.user})
+    return render(
+        request,
+        "members/settings/index.html",
+        {"member": request.user, "panels": render_panels(request, page=SETTINGS_PAGE)},
+    )
 
 
 @sensitive_post_parameters("current_pin", "current_password", "password", "password_confirm")

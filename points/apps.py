@@ -10,7 +10,9 @@ class PointsConfig(AppConfig):
 
         from members.dashboard import register_panel
         from points.handlers import credit_monthly_login
+        from points.notice_views import mypage_panel as notices_panel
         from points.views import mypage_panel
 
         user_logged_in.connect(credit_monthly_login, dispatch_uid="points_monthly_login")
         register_panel(mypage_panel)
+        register_panel(notices_panel)

@@ -7,11 +7,17 @@ notice, month or year carry that notice, month or year as their `reference`, and
 unique constraint makes a second one impossible, however parallel the requests.
 """
 
+import datetime as dt
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from points import rules
 from portal import clock
 
 
@@ -118,3 +124,228 @@ class PointEntry(models.Model):
     @property
     def is_credit(self) -> bool:
         return self.points > 0
+
+
+# --- Notices (お知らせ) and coupons (アプリdeクーポン) ----------------------------------
+# Their rules are in points.notices and points.coupons.
+
+
+def validate_notice_points(value: int) -> None:
+    """A notice gives no points, or between NOTICE_POINTS_MIN and NOTICE_POINTS_MAX."""
+    if value != 0 and not rules.NOTICE_POINTS_MIN <= value <= rules.NOTICE_POINTS_MAX:
+        raise ValidationError(
+            _("ポイントは0（なし）か、%(min)s〜%(max)sで指定してください。"),
+            code="notice_points_out_of_range",
+            params={"min": rules.NOTICE_POINTS_MIN, "max": rules.NOTICE_POINTS_MAX},
+        )
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", _("すべての会員")
+    SELECTED = "selected", _("指定した会員のみ")
+
+
+class NoticeQuerySet(models.QuerySet):
+    def published_at(self, moment: dt.datetime) -> "NoticeQuerySet":
+        """Notices whose window holds `moment`: from `published_from`, before `published_until`."""
+        return self.filter(
+            Q(published_from__lte=moment),
+            Q(published_until__isnull=True) | Q(published_until__gt=moment),
+        )
+
+    def for_member(self, member: Member) -> "NoticeQuerySet":
+        """Notices for everyone, and those addressed to `member` (no join: no duplicates)."""
+        addressed = Notice.recipients.through.objects.filter(
+            notice_id=OuterRef("pk"), member_id=member.pk
+        )
+        return self.filter(Q(audience=Audience.EVERYONE) | Q(Exists(addressed)))
+
+    def with_read_by(self, member: Member) -> "NoticeQuerySet":
+        """Annotate `is_read`: whether `member` has opened the notice."""
+        reads = NoticeRead.objects.filter(notice_id=OuterRef("pk"), member_id=member.pk)
+        return self.annotate(is_read=Exists(reads))
+
+    def newest_first(self) -> "NoticeQuerySet":
+        return self.order_by("-published_from", "-id")
+
+
+class Notice(models.Model):
+    """A notice staff publish on the member page; reading it may earn points (SPEC §7)."""
+
+    title = models.CharField(_("タイトル"), max_length=100)
+    body = models.TextField(
+        _("本文"), max_length=5000, help_text=_("テキストのみ（改行はそのまま表示されます）")
+    )
+    published_from = models.DateTimeField(_("掲載開始"), default=clock.now)
+    published_until = models.DateTimeField(
+        _("掲載終了"),
+        null=True,
+        blank=True,
+        help_text=_("この日時になると掲載を終えます。空欄なら無期限"),
+    )
+    points = models.PositiveSmallIntegerField(
+        _("閲覧ポイント"),
+        default=0,
+        validators=[validate_notice_points],
+        help_text=_(
+            "0（ポイントなし）または5〜20。ポイントサービスご入会の会員が初めて読んだときに一度だけ付与"
+        ),
+    )
+    audience = models.CharField(
+        _("対象"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE
+    )
+    recipients = models.ManyToManyField(
+        Member,
+        blank=True,
+        related_name="addressed_notices",
+        verbose_name=_("対象の会員"),
+        help_text=_("対象が「指定した会員のみ」のときに表示する会員"),
+    )
+    created_at = models.DateTimeField(_("作成日時"), default=clock.now, editable=False)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("お知らせ")
+        verbose_name_plural = _("お知らせ")
+        indexes = [models.Index(fields=["-published_from", "-id"], name="notice_newest")]
+        constraints = [
+            models.CheckConstraint(
+                name="notice_points_none_or_in_range",
+                condition=Q(points=0)
+                | Q(points__gte=rules.NOTICE_POINTS_MIN, points__lte=rules.NOTICE_POINTS_MAX),
+            ),
+            models.CheckConstraint(
+                name="notice_window_order",
+                condition=Q(published_until__isnull=True)
+                | Q(published_until__gt=models.F("published_from")),
+                violation_error_code="window_order",
+                violation_error_message=_("掲載終了は掲載開始より後にしてください。"),
+            ),
+            models.CheckConstraint(
+                name="notice_audience_valid", condition=Q(audience__in=Audience.values)
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_published_at(self, moment: dt.datetime) -> bool:
+        """Whether the window holds `moment` (as NoticeQuerySet.published_at says)."""
+        return self.published_from <= moment and (
+            self.published_until is None or moment < self.published_until
+        )
+
+    @property
+    def point_reference(self) -> str:
+        """The reference of the point entry its reading earns (once per member and notice)."""
+        return str(self.pk)
+
+
+class NoticeRead(models.Model):
+    """That a member has opened a notice (for the unread count); once per member and notice."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="notice_reads")
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField(_("既読日時"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("お知らせの既読")
+        verbose_name_plural = _("お知らせの既読")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "notice"], name="notice_read_once")
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.notice}"
+
+
+COUPON_IMAGE_MAX_BYTES = 1024 * 1024
+COUPON_CODE_PATTERN = r"[A-Z0-9][A-Z0-9-]{2,30}[A-Z0-9]"
+# Image types a coupon may carry, by their first bytes (the name and the browser's word do
+# not count).
+IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def image_type(head: bytes) -> str | None:
+    """Return the content type of an image starting with `head`, None if not PNG or JPEG."""
+    return next(
+        (kind for signature, kind in IMAGE_SIGNATURES.items() if head.startswith(signature)),
+        None,
+    )
+
+
+def validate_coupon_image(file) -> None:
+    """At most COUPON_IMAGE_MAX_BYTES, and a PNG or JPEG by its content.
+
+    Only a new upload is read: a stored one was checked when it came (and reading it
+    again would fail on a file gone from the disk; the image view answers 404 for that).
+    """
+    if getattr(file, "_committed", False):
+        return
+    if file.size > COUPON_IMAGE_MAX_BYTES:
+        raise ValidationError(_("画像は1MB以下にしてください。"), code="file_too_large")
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    head = file.read(8)
+    file.seek(position)
+    if image_type(head) is None:
+        raise ValidationError(_("画像はPNGかJPEGのファイルにしてください。"), code="file_type")
+
+
+def coupon_image_name(instance, filename: str) -> str:
+    """Store under a random name: nothing of the uploaded name reaches the disk."""
+    return f"coupons/{uuid.uuid4().hex}"
+
+
+class CouponQuerySet(models.QuerySet):
+    def valid_on(self, day: dt.date) -> "CouponQuerySet":
+        """Coupons usable on `day` (both ends of the validity included)."""
+        return self.filter(valid_from__lte=day, valid_until__gte=day)
+
+
+class Coupon(models.Model):
+    """A coupon staff define; members show it at the shop (SPEC §7, アプリdeクーポン)."""
+
+    shop = models.CharField(_("店舗・ブランド"), max_length=100)
+    offer = models.CharField(_("特典内容"), max_length=200)
+    code = models.CharField(
+        _("クーポンコード"),
+        max_length=32,
+        validators=[
+            RegexValidator(
+                rf"\A{COUPON_CODE_PATTERN}\Z",
+                _("コードは半角英大文字・数字・ハイフンで4〜32文字にしてください。"),
+                code="coupon_code_format",
+            )
+        ],
+        help_text=_("店頭で読み取る・読み上げるコード（例: CAFE-2026）"),
+    )
+    terms = models.TextField(_("ご利用条件"), max_length=1000, blank=True)
+    valid_from = models.DateField(_("有効期間（開始日）"))
+    valid_until = models.DateField(_("有効期間（終了日）"), help_text=_("この日まで使えます"))
+    image = models.FileField(
+        _("画像"),
+        upload_to=coupon_image_name,
+        blank=True,
+        validators=[validate_coupon_image],
+        help_text=_("PNGかJPEG、1MBまで（任意）"),
+    )
+    created_at = models.DateTimeField(_("作成日時"), default=clock.now, editable=False)
+
+    objects = CouponQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("クーポン")
+        verbose_name_plural = _("クーポン")
+        constraints = [
+            models.CheckConstraint(
+                name="coupon_validity_order",
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                violation_error_code="validity_order",
+                violation_error_message=_("有効期間の終了日は開始日以降にしてください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.shop} {self.offer}"

@@ -42,6 +42,9 @@ class Redemption(Operation):
     def form_data(self, *, amount, detail) -> dict:
         return {"benefit": detail}
 
+    def confirmation(self, *, figures, amount, detail) -> dict:
+        return {"benefit": BENEFITS[detail], "points_after": (figures["points"] or 0) - amount}
+
     def check(self, *, member, figures, amount, detail=""):
         services.check_redemption(member=member, benefit=detail)
 

@@ -1,11 +1,12 @@
 """Plausible point histories for members who need a past (demo personas, generated members).
 
 Played in memory through the same rules as the services (monthly login points, month-end
-registration points, partner-ATM fee benefits bought when the balance allows), then
-written with bulk inserts. Only benefits whose effect is over are played: an ATM-fee
-waiver that ended before today (its row is written too, so the ledger stays true);
-interest-free days are never played, because the loan histories (history.seeding) were
-computed without them. This month's login is left out, so a member's next login earns it.
+registration points for what the member has registered now, partner-ATM fee benefits
+bought when the balance allows), then written with bulk inserts. Only benefits whose
+effect is over are played: an ATM-fee waiver that ended before today (its row is written
+too, so the ledger stays true); interest-free days are never played, because the loan
+histories (history.seeding) were computed without them. This month's login is left out,
+so a member's next login earns it.
 """
 
 import datetime as dt
@@ -14,7 +15,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from history.models import AtmFeeWaiver, InterestFreeSource
+from history.models import AtmFeeWaiver, InterestFreeSource, MailPreference
 from members.models import Member, StatementDelivery
 from points import rules
 from points.models import PointAccount, PointEntry, Reason
@@ -73,9 +74,18 @@ class _Simulation:
 
 
 def simulate(
-    *, member: Member, plan: str, today: dt.date, rng: random.Random
+    *,
+    member: Member,
+    plan: str,
+    today: dt.date,
+    rng: random.Random,
+    mails: tuple[bool, bool] = (False, False),
 ) -> _Simulation | None:
-    """Play the point history of `plan` up to yesterday; None for a member who never joined."""
+    """Play the point history of `plan` up to yesterday; None for a member who never joined.
+
+    `mails`: whether the member has the reminder and the transaction e-mail on (their
+    month-end points are played for every month, as Web statements' are).
+    """
     if not plan:
         return None
     member_since = timezone.localdate(member.date_joined)
@@ -87,7 +97,16 @@ def simulate(
     start = min(start, today - dt.timedelta(days=1))
     simulation = _Simulation(member, _moment(start, rng, (9, 11)))
     simulation.book(simulation.account.joined_at, Reason.JOIN, rules.JOIN_POINTS)
-    web_statements = member.statement_delivery == StatementDelivery.WEB
+    verified = bool(member.email and member.email_verified)
+    registrations = [
+        reason
+        for reason, held in (
+            (Reason.REMINDER_MAIL, mails[0] and verified),
+            (Reason.TRANSACTION_MAIL, mails[1] and verified),
+            (Reason.WEB_STATEMENT, member.statement_delivery == StatementDelivery.WEB),
+        )
+        if held
+    ]
     waived_until = None
     for first in _first_of_months(start, today)[:-1]:  # every month that has ended
         month = rules.month_reference(first)
@@ -118,10 +137,10 @@ def simulate(
                     granted_at=at,
                 )
             )
-        if web_statements:
-            # Credited by the monthly job in the first hours of the next month.
-            credited = _moment(last + dt.timedelta(days=1), rng, (3, 3))
-            simulation.book(credited, Reason.WEB_STATEMENT, rules.REGISTRATION_POINTS, month)
+        # Credited by the monthly job in the first hours of the next month.
+        credited = _moment(last + dt.timedelta(days=1), rng, (3, 3))
+        for reason in registrations:
+            simulation.book(credited, reason, rules.REGISTRATION_POINTS, month)
     if plan == PointPlan.RICH:
         at = max(_moment(today - dt.timedelta(days=20), rng), simulation.entries[-1].occurred_at)
         simulation.book(
@@ -139,10 +158,22 @@ def seed_point_histories(
 ) -> int:
     """Give each (member, PointPlan) its point history; return the number of entries."""
     rng = random.Random(seed)
+    preferences = MailPreference.objects.filter(
+        member__in=[member for member, plan in members if plan]
+    ).values_list("member_id", "reminder_enabled", "transaction_email")
+    mails = {member_id: (reminder, transaction) for member_id, reminder, transaction in preferences}
     simulations = [
         simulation
         for member, plan in members
-        if (simulation := simulate(member=member, plan=plan, today=today, rng=rng))
+        if (
+            simulation := simulate(
+                member=member,
+                plan=plan,
+                today=today,
+                rng=rng,
+                mails=mails.get(member.pk, (False, False)),
+            )
+        )
     ]
     PointAccount.objects.bulk_create([s.account for s in simulations], batch_size=2000)
     entries = [entry for s in simulations for entry in s.entries]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from history import flow
-from points import views
+from points import coupon_views, notice_views, views
 from points.operations import REDEMPTION
 
 app_name = "points"
@@ -10,4 +10,10 @@ urlpatterns = [
     path("points/", views.points_page, name="points"),
     path("points/join/", views.join, name="join"),
     *flow.urls(REDEMPTION, "points/redeem/"),  # redeem, redeem-confirm, redeem-done
+    # --- Notices (お知らせ) and coupons (アプリdeクーポン): notice_views, coupon_views ---
+    path("notices/", notice_views.notice_list, name="notices"),
+    path("notices/<int:pk>/", notice_views.notice_detail, name="notice-detail"),
+    path("coupons/", coupon_views.coupon_list, name="coupons"),
+    path("coupons/<int:pk>/", coupon_views.coupon_detail, name="coupon-detail"),
+    path("coupons/<int:pk>/image/", coupon_views.coupon_image, name="coupon-image"),
 ]

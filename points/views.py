@@ -20,8 +20,7 @@ POINTS_PAGE_SIZE = 20
 
 def mypage_panel(request: HttpRequest):
     """The points on /mypage/ (registered with members.dashboard): the balance or an
-    invitation to join, an active ATM-fee benefit. Unread notices are to be shown by
-    points/includes/mypage_notices.html (its context: this panel's)."""
+    invitation to join, an active ATM-fee benefit, and 各種お申し込み."""
     if not is_member(request.user):
         return ""
     return render_to_string(

@@ -206,6 +206,9 @@ STORAGES = {
     },
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Uploaded files (coupon images): outside the static tree and never served from a URL of
+# their own; a view that checks who may see a file serves it. No MEDIA_URL on purpose.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 LOGGING = {
     "version": 1,

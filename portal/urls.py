@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("demo/", include("demo.urls")),
     path("simulator/", include("history.simulator_urls")),
+    path("atm/", include("history.atm_urls")),
     path("mypage/", include("history.urls")),
     path("mypage/", include("points.urls")),
     path("", include("members.urls")),

@@ -50,18 +50,54 @@ def _link_kwargs(generator_name):
     return kwargs
 
 
+def _atm_session_kwargs():
+    """A fresh smartphone-ATM session's address: its screen shows the cancel form, for 3
+    minutes (each call starts another, so the fuzzer never meets a stale one)."""
+    from history import atm
+
+    _session, token = atm.start_session()
+    return {"token": token}
+
+
+def _atm_claim_data():
+    """The member's ATM form filled in with a live code (its confirmation step)."""
+    from history import atm
+
+    session, _token = atm.start_session()
+    return {"code": session.code, "operation": "withdraw", "amount": "10000"}
+
+
+def _first_pk(model_label):
+    """The first row of a model the demo reset seeds (a notice, a coupon), or 1."""
+
+    def kwargs():
+        model = apps.get_model(model_label)
+        return {"pk": model.objects.order_by("pk").values_list("pk", flat=True).first() or 1}
+
+    return kwargs
+
+
 # Example values for URL parameters; a new parametrised URL needs an entry here.
 SAMPLE_KWARGS = {
+    "atm:session": _atm_session_kwargs,
+    "atm:session-state": _atm_session_kwargs,
+    "atm:session-cancel": _atm_session_kwargs,
+    "history:atm-done": lambda: {"pk": 1},
     "demo:mailbox-detail": lambda: {"pk": 1},
     "history:borrow-done": lambda: {"pk": 1},
     "history:repay-done": lambda: {"pk": 1},
     "points:redeem-done": lambda: {"pk": 1},
     "members:verify-email": _link_kwargs("email_verification_token"),
     "members:reset-password": _link_kwargs("password_recovery_token"),
+    "points:notice-detail": _first_pk("points.Notice"),
+    "points:coupon-detail": _first_pk("points.Coupon"),
+    "points:coupon-image": _first_pk("points.Coupon"),
 }
 # Records that a rejected login is supposed to leave behind (SPEC §4: attempts are counted).
 ATTEMPT_RECORDS = {LoginAttempt, AttemptCounter}
 ATTEMPT_CODES = {"invalid_credentials", "locked", "throttled", "contract_terminated"}
+# A wrong smartphone-ATM code is counted under the address throttle too (history.atm.claim).
+ATTEMPT_CODES |= {"atm_code_unknown", "atm_code_expired", "atm_code_used", "atm_code_cancelled"}
 
 NUL = "\x00"
 NUL_MIDDLEWARE = "portal.middleware.RejectNulMiddleware"
@@ -292,6 +328,7 @@ class Visitors:
 REACHED_BY_POSTING = [
     ("member", "history:borrow", {"amount": "10000"}),
     ("member", "history:repay", {"amount": "1000"}),
+    ("member", "history:atm", _atm_claim_data),  # data from a callable: a live code
     ("member", "points:redeem", {"benefit": "atm_fee_free"}),
 ]
 
@@ -310,7 +347,8 @@ def visited_pages(visitors: Visitors):
     for state, name, data in REACHED_BY_POSTING:
         url = reverse(name)
         with transaction.atomic():
-            yield state, url, visitors.client(state).post(url, data)
+            posted = data() if callable(data) else data
+            yield state, url, visitors.client(state).post(url, posted)
             transaction.set_rollback(True)
 
 
@@ -659,7 +697,8 @@ def _fuzzer(visitors: Visitors, state: str, form: Form):
 
 # Parameters the pages read (the GET forms' fields and pagination; the CSV link carries the
 # history filters), and one they do not.
-QUERY_PARAMETERS = ["page", "date_from", "date_to", "kind", "repayment_date", "to", "mode", "x"]
+QUERY_PARAMETERS = ["page", "date_from", "date_to", "kind", "repayment_date", "to", "mode"]
+QUERY_PARAMETERS += ["code", "x"]
 
 
 @given(params=st.dictionaries(st.sampled_from(QUERY_PARAMETERS), FUZZ_TEXT))

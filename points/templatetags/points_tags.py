@@ -15,9 +15,3 @@ def benefit(key: str) -> Benefit | None:
 def signed_points(points: int) -> str:
     """Return points with their sign and thousands separators ("+10", "−250")."""
     return f"+{points:,}" if points > 0 else f"−{-points:,}"
-
-
-@register.filter
-def subtract(value: int, other: int) -> int:
-    """Return value − other (the balance after spending)."""
-    return int(value or 0) - int(other or 0)

@@ -22,3 +22,20 @@ def yen(amount):
     if amount is None or amount == "":
         return ""
     return f"{int(amount):,}"
+
+
+@register.filter
+def phone(number):
+    """Return a Japanese phone number with its hyphens (09000000001 → 090-0000-0001)."""
+    digits = str(number or "")
+    if not digits.isdigit():
+        return digits
+    if len(digits) == 11 and digits[:3] in ("050", "070", "080", "090"):
+        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+    if len(digits) == 10 and digits[:4] in ("0120", "0800"):
+        return f"{digits[:4]}-{digits[4:7]}-{digits[7:]}"
+    if len(digits) == 10 and digits[:2] in ("03", "06"):
+        return f"{digits[:2]}-{digits[2:6]}-{digits[6:]}"
+    if len(digits) == 10:
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    return digits

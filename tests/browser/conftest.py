@@ -147,6 +147,37 @@ def horizontal_overflow(page) -> int:
     )
 
 
+# Short texts (a date, a kind, a name: 2 to 24 characters) that wrap onto more than two
+# lines: a column squeezed to a character or two (「2026/12/02」 stacked a character a
+# line). Visually hidden text (a 1×1 px box, for screen readers) is not looked at.
+# [(parent tag, text, lines)].
+SQUEEZED_TEXT = """() => {
+    const hidden = el => {
+        for (; el && el !== document.body; el = el.parentElement) {
+            const box = el.getBoundingClientRect();
+            if (box.width <= 1 && box.height <= 1) return true;
+        }
+        return false;
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const squeezed = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent.trim();
+        if (text.length < 2 || text.length > 24 || hidden(node.parentElement)) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 2) squeezed.push([node.parentElement.tagName, text, tops.size]);
+    }
+    return squeezed;
+}"""
+
+
+def squeezed_text(page) -> list:
+    """Return the short texts squeezed onto more than two lines (see SQUEEZED_TEXT)."""
+    return page.evaluate(SQUEEZED_TEXT)
+
+
 @pytest.fixture
 def fake_now(settings, monkeypatch):
     """`fake_now("2026-12-07T06:30:00+09:00")`: serve as a process started now with that

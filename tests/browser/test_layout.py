@@ -10,7 +10,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, horizontal_overflow, login_as, submit_login
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    horizontal_overflow,
+    login_as,
+    squeezed_text,
+    submit_login,
+)
 
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 FORM_CONTROLS = "input:not([type=hidden]), select, textarea, button"
@@ -76,6 +83,34 @@ def open_session_list(page) -> None:
     expect(page.locator("#open-sessions tr[data-session]")).to_have_count(1)
 
 
+def open_history(page) -> None:
+    """The transaction history: a table on a desktop, a list of cards on a phone."""
+    login_as(page, "standard", "card")
+    page.goto("/mypage/history/")
+    expect(page.locator("#history-table tr[data-kind]").first).to_be_visible()
+
+
+def open_login_history(page) -> None:
+    login_as(page, "standard", "card")
+    page.goto("/mypage/login-history/")
+    expect(page.locator("#login-history tr[data-result]").first).to_be_visible()
+
+
+def open_notice(page) -> None:
+    """The demo's notice addressed to `standard`: a long title on a phone too."""
+    login_as(page, "standard", "card")
+    page.goto("/mypage/notices/")
+    page.locator("#notice-list a").first.click()
+    expect(page.locator("#notice")).to_be_visible()
+
+
+def open_coupon(page) -> None:
+    login_as(page, "standard", "card")
+    page.goto("/mypage/coupons/")
+    page.locator("[data-coupon-id] a").first.click()
+    expect(page.locator("[data-coupon-code]")).to_be_visible()
+
+
 def open_points(page) -> None:
     """The points page: balance, the benefits table and form, a full history table."""
     login_as(page, "points_rich", "card")
@@ -91,6 +126,10 @@ PAGES = {
     "help": open_help,
     "mypage": open_mypage,
     "sessions": open_session_list,
+    "history": open_history,
+    "login-history": open_login_history,
+    "notice": open_notice,
+    "coupon": open_coupon,
     "points": open_points,
 }
 # The controls each page has at least, so the check cannot pass by finding none: the four
@@ -104,6 +143,10 @@ MIN_CONTROLS = {
     "help": 0,
     "mypage": 1,
     "sessions": 1,
+    "history": 3,
+    "login-history": 1,
+    "notice": 1,
+    "coupon": 1,
     "points": 6,  # four benefits, the submit and logout buttons
 }
 
@@ -115,6 +158,30 @@ def test_page_has_no_horizontal_scrolling(page, personas, page_name, viewport):
     PAGES[page_name](page)
 
     assert horizontal_overflow(page) == 0
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+@pytest.mark.parametrize("page_name", PAGES)
+def test_no_short_text_is_squeezed_onto_many_lines(page, personas, page_name, viewport):
+    page.set_viewport_size(viewport)
+    PAGES[page_name](page)
+
+    assert squeezed_text(page) == []
+
+
+def test_squeezed_text_is_caught(page, personas):
+    """The check is not vacuous: a date cell forced a character wide makes it fail."""
+    page.set_viewport_size(PHONE)
+    open_history(page)
+    page.evaluate(
+        """() => { const cell = document.querySelector('#history-table td');
+                   cell.style.setProperty('width', '8px');
+                   cell.style.setProperty('display', 'block');
+                   cell.style.setProperty('white-space', 'normal');
+                   cell.style.setProperty('word-break', 'break-all'); }"""
+    )
+
+    assert squeezed_text(page) != []
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())

@@ -226,7 +226,8 @@ def test_first_borrowing_then_interest_inquiry_gives_the_published_example(page,
     page.get_by_role("link", name="会員トップに戻る").click()
     assert figure(page, "next-due-date") == "2027-01-15"
     assert figure(page, "minimum-payment") == "4000"
-    assert figure(page, "interest-free-days") == "0"
+    # Paper statements: no interest-free days, so none is shown.
+    expect(page.locator("[data-interest-free-days]")).to_have_count(0)
 
     _inquire(page, TODAY + dt.timedelta(days=30))
     assert figure(page, "days") == "30"
@@ -318,8 +319,10 @@ def test_delinquent_member_sees_the_overdue_amount_and_cannot_borrow(page, perso
     contract = LoanContract.objects.get(member=member)
     assert overdue == loan_position(contract=contract, on=TODAY).overdue_amount
     expect(page.locator('[data-contract-status="suspended"]')).to_be_visible()
+    expect(page.locator("#overdue-banner")).to_contain_text("本日お支払いいただく金額")
+    expect(page.locator("#menu-borrow")).to_have_count(0)  # no borrowing button while overdue
 
-    page.locator("#menu-borrow").click()
+    page.goto("/mypage/borrow/")  # typed by hand: the page refuses it too
     page.get_by_label("金額（円）").fill("1000")
     page.locator("#borrow-submit").click()
     assert error_codes(page) == ["contract_suspended"]

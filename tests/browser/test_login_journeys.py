@@ -177,6 +177,10 @@ def test_new_device_login_sends_an_alert_to_the_demo_mailbox(page, personas, mai
         ("1000000001", "１１１１", "format_fullwidth", "暗証番号は半角数字で入力して"),
         ("1000000001", "11-1", "format_hyphen", "暗証番号にハイフン（-）は不要です"),
         ("1000000001", "１‐１１", "format_hyphen", "暗証番号にハイフン（-）は不要です"),
+        ("1000 000 001", "1111", "format_space", "カード番号に空白が含まれています"),
+        # Typed in groups, a 16-digit number is 19 characters: none is cut off by the input.
+        ("1234 5678 9012 3456", "1111", "format_space", "カード番号に空白が含まれています"),
+        ("123456789", "1111", "format_length", "（入力は9桁です）"),
     ],
 )
 def test_typed_format_mistakes_are_explained(page, personas, card_number, pin, code, message):

@@ -354,12 +354,13 @@ def test_terminated_is_refused_with_both_methods(client, personas, login):
     assert_refused(client, login(client, "terminated"), "contract_terminated")
 
 
-def test_delinquent_sees_the_suspended_warning(client, personas):
+def test_delinquent_sees_the_overdue_banner(client, personas):
     mypage = assert_logged_in(client, login_card(client, "delinquent"), "delinquent")
 
-    (warning,) = elements_with(mypage, "data-contract-status")
-    assert warning["data-contract-status"] == ContractStatus.SUSPENDED
-    assert "warning" in warning["class"].split()
+    (banner,) = elements_with(mypage, "data-contract-status")
+    assert banner["data-contract-status"] == ContractStatus.SUSPENDED
+    assert banner["role"] == "alert"
+    assert "overdue-banner" in banner["class"].split()
 
 
 @pytest.mark.parametrize("key", ["standard", "interest_free", "points_rich", "new_device"])

@@ -470,6 +470,22 @@ def test_internet_repayment_windows_close_repayment_but_not_borrowing(
     assert [kind for kind, *_ in ledger(borrower)] == [Kind.BORROWING, Kind.BORROWING]
 
 
+def test_during_a_repayment_window_the_member_top_hides_repayment_and_says_what_works(
+    client, borrower, time_machine
+):
+    services.borrow(member=borrower, amount=50_000)
+    time_machine.move_to(tokyo(2026, 12, 13, 23, 30), tick=False)
+    log_in(client, borrower)
+
+    mypage = client.get(MYPAGE_URL).content.decode()
+    closed = client.get(REPAY_URL).content.decode()
+
+    assert 'id="menu-repay"' not in mypage and 'id="menu-borrow"' in mypage
+    assert 'id="repayment-maintenance"' in mypage and "スマホATM" in mypage
+    # The 503 page of one service keeps the member menu and names the other ways to pay.
+    assert 'id="logout-button"' in closed and 'id="other-ways-to-repay"' in closed
+
+
 def test_sunday_night_window_resumes_when_the_monday_window_ends(client, borrower, time_machine):
     time_machine.move_to(tokyo(2026, 12, 13, 23, 30), tick=False)
     log_in(client, borrower)
@@ -584,6 +600,34 @@ def test_mypage_shows_the_key_figures(client, debtor):
     assert position.overdue_since is None
 
 
+def test_mypage_leads_with_what_to_pay_and_hides_what_does_not_apply(client, debtor):
+    log_in(client, debtor)
+
+    html = client.get(MYPAGE_URL).content.decode()
+
+    assert html.index("次回ご返済額") < html.index("ご返済期日") < html.index("ご利用残高")
+    assert "延滞" not in html and 'id="overdue-banner"' not in html
+    assert "無利息期間の残り" not in html  # paper statements: no interest-free days
+    assert 'id="menu-borrow"' in html and 'id="menu-repay"' in html
+
+
+def test_an_overdue_member_gets_one_banner_with_the_amount_to_pay_and_no_borrowing(
+    client, debtor, time_machine
+):
+    time_machine.move_to(tokyo(2027, 1, 27), tick=False)
+    log_in(client, debtor)
+
+    html = client.get(MYPAGE_URL).content.decode()
+
+    assert 'id="overdue-banner"' in html and "本日お支払いいただく金額" in html
+    assert "2027年1月26日からお支払いが遅れています" in html
+    assert "銀行振込" in html and "スマホATM" in html  # how to pay
+    assert 'id="menu-borrow"' not in html
+    assert "お借入れ停止中" in html
+    assert "次回ご返済額" not in html  # no minimum "next" beside the overdue amount
+    assert html.count('id="menu-repay"') == 1
+
+
 def test_mypage_of_a_member_who_never_borrowed(member_client, borrower):
     response = member_client.get(MYPAGE_URL)
 
@@ -694,3 +738,45 @@ def test_transaction_mail_setting_refuses_a_bad_choice(member_client, borrower):
     assert response.status_code == 200
     assert error_codes(response) == ["invalid_choice"]
     assert 'value="off"' in member_client.get(MAIL_SETTING_URL).content.decode()
+
+
+def test_the_repayment_confirmation_shows_the_split_and_the_balance_after(client, debtor):
+    log_in(client, debtor)
+    position = loan_position(contract=debtor.contract, on=clock.today())
+
+    confirmation = client.post(REPAY_URL, {"amount": "10000"})
+
+    html = confirmation.content.decode()
+    assert "<h1>ご返済内容の確認</h1>" in html and "（確認）" not in html
+    assert data(confirmation, "interest-paid") == str(position.interest)
+    assert data(confirmation, "principal-paid") == str(10_000 - position.interest)
+    assert data(confirmation, "balance-after") == str(
+        position.principal - (10_000 - position.interest)
+    )
+
+
+def test_the_borrowing_confirmation_has_a_plain_title(member_client):
+    html = member_client.post(BORROW_URL, {"amount": "10000"}).content.decode()
+
+    assert "<h1>お借入れ内容の確認</h1>" in html
+
+
+def test_the_borrowing_confirmation_names_the_bank_and_branch_and_masks_the_number(
+    member_client,
+):
+    html = member_client.post(BORROW_URL, {"amount": "10000"}).content.decode()
+
+    assert "みずほ" in html and "東京営業部" in html  # bank 0001, branch 001
+    assert "＊＊＊4567" in html and "1234567" not in html
+
+
+@pytest.mark.parametrize("url", [MYPAGE_URL, BORROW_URL, REPAY_URL, "/mypage/history/"])
+def test_every_member_page_has_the_everyday_actions_under_the_header(member_client, url):
+    html = member_client.get(url).content.decode()
+
+    for action in ("nav-borrow", "nav-repay", "nav-history", "nav-interest", "nav-atm"):
+        assert f'id="{action}"' in html
+
+
+def test_the_everyday_actions_are_for_members_only(client):
+    assert 'class="quick-nav"' not in client.get("/login/").content.decode()

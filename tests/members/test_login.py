@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.urls import reverse
 
 from members import account, counters, limits, lockout, staff_actions
+from members.forms import CardLoginForm
 from members.models import (
     AttemptCounter,
     ContractStatus,
@@ -61,6 +62,7 @@ def test_help_page_lists_every_cause_with_its_remedy(client):
     for code in (
         "format_fullwidth",
         "format_hyphen",
+        "format_space",
         "format_length",
         "format_charset",
         "invalid_credentials",
@@ -72,6 +74,65 @@ def test_help_page_lists_every_cause_with_its_remedy(client):
         assert f'data-error-code="{code}"' in html
     assert "窓口" in html  # a locked PIN is reset at a counter, not online
     assert "再設定" in html
+    assert 'href="tel:0120000000"' in html
+
+
+def test_login_page_links_to_help_for_a_forgotten_pin_and_for_members_without_web_id(client):
+    page = client.get("/login/").content.decode()
+    assert 'id="forgot-pin-link"' in page and "暗証番号をお忘れの方" in page
+    assert 'id="no-web-id-link"' in page and "Web-IDをお持ちでない方" in page
+    help_page = client.get("/help/login/").content.decode()
+    assert 'id="help-forgot-pin"' in help_page and 'id="help-no-web-id"' in help_page
+
+
+def _remedy(response) -> str:
+    html = response.content.decode()
+    start = html.index('<ul class="remedy"')
+    return html[start : html.index("</ul>", start)]
+
+
+@pytest.mark.parametrize("method", ["card", "web_id"])
+def test_a_wrong_secret_suggests_half_width_input_and_the_other_login(client, method):
+    member = MemberFactory()
+    post, identifier, _right, wrong = _credential(member, method)
+
+    response = post(client, identifier, wrong)
+
+    assert "半角" in response.content.decode()
+    other_field = "#id_web_id" if method == "card" else "#id_card_number"
+    assert other_field in _remedy(response)
+
+
+def test_a_locked_card_names_the_way_out_web_id_or_a_pin_reset_by_phone(client):
+    member = MemberFactory()
+    for _ in range(5):
+        response = post_card(client, member.card_number, "9999")
+
+    assert error_codes(response) == ["locked"]
+    assert "カード番号でのログインはロックされています" in response.content.decode()
+    remedy = _remedy(response)
+    assert "#id_web_id" in remedy and 'href="tel:0120000000"' in remedy
+    assert "forgot-password" not in remedy
+
+
+def test_a_locked_web_id_links_to_the_password_reset_that_unlocks_it(client):
+    member = MemberFactory()
+    for _ in range(5):
+        response = post_web_id(client, member.web_id, "Wrongpass1")
+
+    assert error_codes(response) == ["locked"]
+    assert "Web-IDでのログインはロックされています" in response.content.decode()
+    remedy = _remedy(response)
+    assert reverse("members:forgot-password") in remedy and "tel:" not in remedy
+
+
+def test_a_terminated_contract_gets_the_support_number_as_a_tap_to_call_link(client):
+    member = MemberFactory(contract__status=ContractStatus.TERMINATED)
+
+    response = post_card(client, member.card_number, DEFAULT_PIN)
+
+    assert error_codes(response) == ["contract_terminated"]
+    assert 'href="tel:0120000000"' in _remedy(response)
 
 
 def test_card_login_succeeds_and_goes_to_mypage(client, member):
@@ -135,18 +196,21 @@ CARD_FORMAT_CASES = [
     ("12345678901234567", "1234", ["format_length"]),
     ("", "1234", ["format_length"]),
     ("100000001a", "1234", ["format_charset"]),
-    ("10000 0001", "1234", ["format_charset"]),
-    ("10000 00010", "1234", ["format_length"]),  # length is checked before characters
+    ("10000 0001", "1234", ["format_space"]),  # spaces between the groups of digits
+    ("1000 000 001", "1234", ["format_space"]),
+    ("1000000010", "12 4", ["format_space"]),
+    ("1000\u30000000\u300010", "1234", ["format_space"]),  # an ideographic space too
+    ("10000a00010", "1234", ["format_length"]),  # length is checked before characters
     ("10000\x010010", "1234", ["format_charset"]),  # a NUL is a 400 (tests/portal/test_nul.py)
     ("1000000010", "１２３４", ["format_fullwidth"]),
     ("1000000010", "12-4", ["format_hyphen"]),
     ("1000000010", "123", ["format_length"]),
     ("1000000010", "12a4", ["format_charset"]),
     ("１０００", "12-4", ["format_fullwidth", "format_hyphen"]),
-    ("1000000010\u3000", "1234", ["format_fullwidth"]),  # an ideographic space is full-width
-    ("\u30001000000010", "1234", ["format_fullwidth"]),
-    ("1000000010", "1234\u3000", ["format_fullwidth"]),
-    ("1000000010", " 1234", ["format_length"]),  # a PIN keeps every character it was given
+    ("1000000010\u3000", "1234", ["format_space"]),  # only ASCII spaces at the ends are forgiven
+    ("\u30001000000010", "1234", ["format_space"]),
+    ("1000000010", "1234\u3000", ["format_space"]),
+    ("1000000010", " 1234", ["format_space"]),  # a PIN keeps every character it was given
 ]
 
 
@@ -200,7 +264,18 @@ def test_format_messages_speak_like_a_help_desk(client):
     assert "ハイフン" in html
     html = post_card(client, "123", "1234").content.decode()
     assert "10桁または15〜16桁" in html
-    assert "3文字" in html
+    assert "（入力は3桁です）" in html
+    html = post_card(client, "1000 000 001", "1234").content.decode()
+    assert "空白を入れずに" in html
+    html = post_web_id(client, "abc", "Passw0rd1").content.decode()
+    assert "（入力は3文字です）" in html
+
+
+def test_a_card_number_typed_with_separators_is_not_cut_short_by_the_input(client):
+    """A 16-digit number typed in groups (19 characters) reaches the server, which
+    explains what to remove, instead of the browser silently dropping digits."""
+    field = CardLoginForm().fields["card_number"].widget
+    assert int(field.attrs["maxlength"]) >= len("1234 5678 9012 3456")
 
 
 def test_missing_fields_are_format_errors_not_500(client):
@@ -686,8 +761,9 @@ def test_member_pages_stay_within_a_constant_number_of_queries(
     client, member, django_assert_max_num_queries
 ):
     post_card(client, member.card_number, DEFAULT_PIN)
-    # Session, member+contract, maintenance, the loan position (ledger) and the session save.
-    with django_assert_max_num_queries(12):
+    # Session, member+contract, maintenance, the loan position (ledger), the points panel
+    # (one), the notices panel (two) and the session save.
+    with django_assert_max_num_queries(15):
         client.get(reverse("members:mypage"))
     with django_assert_max_num_queries(8):
         client.get(reverse("members:login-history"))

@@ -236,3 +236,17 @@ def test_a_change_ends_the_other_sessions(member_client, member):
     assert other.get(reverse("members:mypage")).status_code == 302
     assert member_client.get(reverse("members:mypage")).status_code == 200
     assert neighbour.get(reverse("members:mypage")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("bank", "branch", "names"),
+    [
+        ("0001", "001", ("みずほ", "東京営業部")),
+        ("0005", "999", ("三菱ＵＦＪ", "")),
+        ("9999", "001", ("", "")),
+    ],
+)
+def test_bank_and_branch_names_come_from_their_codes(bank, branch, names):
+    account = TransferAccount(bank_code=bank, branch_code=branch, account_number="0000123")
+    assert (account.bank_name, account.branch_name) == names
+    assert account.masked_number == "＊＊＊0123"

@@ -1,0 +1,107 @@
+"""The demo's notices and coupons (SPEC §7, §9): reset with the personas.
+
+They are told apart from staff's own by their fixed titles and codes: a reset replaces
+these and leaves every other notice and coupon alone. Their dates follow the clock of the
+reset, so each is where this list says whenever the demo is reset.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from members.models import Member
+from points.models import Audience, Coupon, Notice
+from portal import clock
+
+
+@dataclass(frozen=True)
+class DemoNotice:
+    title: str
+    body: str
+    days_ago: int  # published this many days before the reset
+    points: int = 0
+    for_personas: tuple[str, ...] = ()  # empty: for everyone
+    ended_days_ago: int | None = None  # the window closed this many days before the reset
+
+
+DEMO_NOTICES = (
+    DemoNotice(
+        title="年末年始のお取引について",
+        body="12月31日から1月3日までは、お振込みによるお借入れが翌営業日の扱いになります。\n"
+        "提携ATMとスマホATMは通常どおりご利用いただけます。",
+        days_ago=2,
+    ),
+    DemoNotice(
+        title="【ポイント】返済日お知らせメールのご案内",
+        body="返済日の前にメールでお知らせするサービスをご存じですか。\n"
+        "登録内容の確認・変更からお申し込みいただけます。\n"
+        "このお知らせをお読みいただいた会員さまに10ポイントを差し上げます。",
+        days_ago=5,
+        points=10,
+    ),
+    DemoNotice(
+        title="【ポイント】山田様へ：ご登録内容の確認のお願い",
+        body="ご登録のご住所・お電話番号に変更はございませんか。\n"
+        "変更があるときは、登録内容の確認・変更からお手続きください。\n"
+        "このお知らせは対象の会員さまにだけお届けしています（5ポイント）。",
+        days_ago=1,
+        points=5,
+        for_personas=("standard",),
+    ),
+    DemoNotice(
+        title="秋のキャンペーンは終了しました",
+        body="たくさんのご応募ありがとうございました。",
+        days_ago=60,
+        ended_days_ago=30,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoCoupon:
+    shop: str
+    offer: str
+    code: str
+    starts_in_days: int  # from the reset's day (negative: already started)
+    ends_in_days: int
+    terms: str = ""
+
+
+DEMO_COUPONS = (
+    DemoCoupon("みどりカフェ", "ドリンク1杯無料", "DEMO-CAFE-01", -7, 30, "お一人様1回限り。"),
+    DemoCoupon("グリーン書店", "全品10%オフ", "DEMO-BOOK-10", -1, 14),
+    DemoCoupon("さくらベーカリー", "パン1個サービス", "DEMO-BAKERY-3", 0, 0, "本日限り。"),
+    # Not shown: one ended yesterday, one starts tomorrow (they demonstrate the validity).
+    DemoCoupon("あおば映画館", "鑑賞料金200円引き", "DEMO-CINEMA-OLD", -30, -1),
+    DemoCoupon("ひまわり温泉", "入館料半額", "DEMO-SPA-NEXT", 1, 31),
+)
+
+
+def reset_demo_notices_and_coupons(personas: dict[str, Member]) -> None:
+    """Replace the demo notices and coupons; `personas` are the members by persona key."""
+    now, today = clock.now(), clock.today()
+    Notice.objects.filter(title__in=[notice.title for notice in DEMO_NOTICES]).delete()
+    for demo in DEMO_NOTICES:
+        notice = Notice.objects.create(
+            title=demo.title,
+            body=demo.body,
+            published_from=now - dt.timedelta(days=demo.days_ago),
+            published_until=None
+            if demo.ended_days_ago is None
+            else now - dt.timedelta(days=demo.ended_days_ago),
+            points=demo.points,
+            audience=Audience.SELECTED if demo.for_personas else Audience.EVERYONE,
+            created_at=now - dt.timedelta(days=demo.days_ago),
+        )
+        notice.recipients.set([personas[key] for key in demo.for_personas])
+    Coupon.objects.filter(code__in=[coupon.code for coupon in DEMO_COUPONS]).delete()
+    Coupon.objects.bulk_create(
+        Coupon(
+            shop=demo.shop,
+            offer=demo.offer,
+            code=demo.code,
+            terms=demo.terms,
+            valid_from=today + dt.timedelta(days=demo.starts_in_days),
+            valid_until=today + dt.timedelta(days=demo.ends_in_days),
+        )
+        for demo in DEMO_COUPONS
+    )
