@@ -83,7 +83,7 @@ def test_withdrawing_10000_yen_at_the_smartphone_atm(page, personas, atm_screen)
     expect(result).to_have_attribute("data-amount", "10000")
     expect(result).to_contain_text("お取り出しください")
 
-    page.get_by_role("link", name="ご利用履歴").click()
+    page.locator("#main").get_by_role("link", name="ご利用履歴").click()
     rows = page.locator("#history-table tbody tr[data-kind]")
     expect(rows.nth(0)).to_have_attribute("data-kind", "atm_fee")
     expect(rows.nth(0)).to_have_attribute("data-amount", "110")

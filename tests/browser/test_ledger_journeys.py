@@ -66,7 +66,7 @@ def test_borrow_then_repay_in_full_brings_the_balance_to_zero(page, personas):
     # A Wednesday-noon transfer is paid out at once, not the next morning.
     expect(page.locator("[data-paid-out-at]")).to_have_count(0)
 
-    page.get_by_role("link", name="ご利用履歴").click()
+    page.locator("#main").get_by_role("link", name="ご利用履歴").click()
     newest = history_rows(page).first
     expect(newest).to_have_attribute("data-kind", "borrowing")
     expect(newest).to_have_attribute("data-amount", "30000")
@@ -94,7 +94,7 @@ def test_borrow_then_repay_in_full_brings_the_balance_to_zero(page, personas):
     expect(done).to_have_attribute("data-amount", str(payoff))
     expect(done).to_have_attribute("data-balance-after", "0")
 
-    page.get_by_role("link", name="ご利用履歴").click()
+    page.locator("#main").get_by_role("link", name="ご利用履歴").click()
     newest = history_rows(page).first
     expect(newest).to_have_attribute("data-kind", "repayment")
     expect(newest).to_have_attribute("data-amount", str(payoff))
@@ -125,7 +125,7 @@ def test_saturday_night_transfer_is_paid_out_the_next_morning(page, personas, ti
     assert paid_out_at.astimezone(TOKYO).date() == dt.date(2026, 12, 13)
     assert paid_out_at.astimezone(TOKYO).time() < dt.time(12, 0)
 
-    page.get_by_role("link", name="ご利用履歴").click()
+    page.locator("#main").get_by_role("link", name="ご利用履歴").click()
     newest = history_rows(page).first
     expect(newest).to_have_attribute("data-kind", "borrowing")
     expect(newest).to_have_attribute("data-amount", "5000")
