@@ -44,6 +44,7 @@ from members.models import (
     TransferAccount,
     legal_rate_cap,
 )
+from points.seeding import PointPlan, seed_point_histories
 from portal import clock
 
 GENERATED_PIN = "0000"
@@ -81,6 +82,9 @@ SCENARIO_PLANS = {
     Scenario.NO_WEB_ID: Plan.STANDARD,
 }
 RANDOM_PLANS = [Plan.STANDARD] * 6 + [Plan.DELINQUENT, Plan.PAID_OFF, Plan.INTEREST_FREE]
+# How many generated members use the point service, and how (points.seeding).
+POINT_PLANS = (PointPlan.NONE, PointPlan.REGULAR, PointPlan.RICH)
+POINT_PLAN_WEIGHTS = (35, 60, 5)
 
 
 # --- Factories ----------------------------------------------------------------------
@@ -336,7 +340,8 @@ def generate_members(
 def seed_generated_histories(
     members: list[Member], *, scenario: str | None, seed: int | None = None, transactions: int = 12
 ) -> None:
-    """Give generated members the ledger histories of their scenario (random: one each)."""
+    """Give generated members the ledger histories of their scenario (random: one each),
+    and point histories: most joined the point service, a few hold many points."""
     rng = random.Random(seed)
     plans = [SCENARIO_PLANS.get(scenario) or rng.choice(RANDOM_PLANS) for _member in members]
     seed_histories(
@@ -344,4 +349,10 @@ def seed_generated_histories(
         today=clock.today(),
         seed=rng.randrange(2**32),
         transactions=transactions,
+    )
+    point_plans = rng.choices(POINT_PLANS, weights=POINT_PLAN_WEIGHTS, k=len(members))
+    seed_point_histories(
+        list(zip(members, point_plans, strict=True)),
+        today=clock.today(),
+        seed=rng.randrange(2**32),
     )

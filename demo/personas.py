@@ -25,6 +25,7 @@ from members.models import (
     StatementDelivery,
     TransferAccount,
 )
+from points.seeding import PointPlan, seed_point_histories
 from portal import clock
 
 
@@ -47,6 +48,7 @@ class Persona:
     card_locked: bool = False
     web_id_locked: bool = False
     plan: str = Plan.STANDARD  # the ledger history it is documented to have (history.seeding)
+    points_plan: str = PointPlan.NONE  # its point history (points.seeding); NONE: not joined
     # The 返済期日お知らせメール as (days before the due date, hour), or None when off.
     reminder: tuple[int, int] | None = None
 
@@ -70,6 +72,7 @@ PERSONAS: tuple[Persona, ...] = (
         password="Standard01",
         name_kanji="山田 太郎",
         name_kana="ヤマダ タロウ",
+        points_plan=PointPlan.REGULAR,
         reminder=(7, 9),
     ),
     Persona(
@@ -156,7 +159,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="points_rich",
         title="ポイントが多い会員",
-        demonstrates="すべてのポイント交換ができるだけのポイントを持つ会員。",
+        demonstrates="すべてのポイント交換（合計1,390ポイント）ができるだけのポイントを持つ会員。",
         member_number="100000008",
         card_number="1000000008",
         pin="8888",
@@ -166,6 +169,7 @@ PERSONAS: tuple[Persona, ...] = (
         name_kana="ナカムラ ダイスケ",
         credit_limit=1_000_000,
         annual_rate=Decimal("15.00"),
+        points_plan=PointPlan.RICH,
     ),
     Persona(
         key="paid_off",
@@ -215,6 +219,11 @@ def reset_demo_personas() -> list[Member]:
     members = [_create_persona(persona) for persona in PERSONAS]
     seed_histories(
         [(member, persona.plan) for persona, member in zip(PERSONAS, members, strict=True)],
+        today=clock.today(),
+        seed=PERSONA_SEED,
+    )
+    seed_point_histories(
+        [(member, persona.points_plan) for persona, member in zip(PERSONAS, members, strict=True)],
         today=clock.today(),
         seed=PERSONA_SEED,
     )

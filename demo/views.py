@@ -8,6 +8,7 @@ from django.views.generic import DetailView, ListView
 
 from demo.forms import MailboxFilterForm
 from demo.personas import PERSONAS
+from points.selectors import balances_by_member_number
 from portal.models import MailboxMessage
 
 
@@ -16,7 +17,9 @@ def personas(request):
     """Show one card per demo persona with its credentials (only with PORTAL_DEMO)."""
     if not settings.PORTAL_DEMO:
         raise Http404
-    return render(request, "demo/personas.html", {"personas": PERSONAS})
+    balances = balances_by_member_number([persona.member_number for persona in PERSONAS])
+    cards = [(persona, balances.get(persona.member_number)) for persona in PERSONAS]
+    return render(request, "demo/personas.html", {"cards": cards})
 
 
 class DemoOnlyMixin:

@@ -6,7 +6,13 @@ class PointsConfig(AppConfig):
     verbose_name = "ポイント"
 
     def ready(self):
-        from members.dashboard import register_panel
-        from points.notice_views import mypage_panel as notices_panel
+        from django.contrib.auth.signals import user_logged_in
 
+        from members.dashboard import register_panel
+        from points.handlers import credit_monthly_login
+        from points.notice_views import mypage_panel as notices_panel
+        from points.views import mypage_panel
+
+        user_logged_in.connect(credit_monthly_login, dispatch_uid="points_monthly_login")
+        register_panel(mypage_panel)
         register_panel(notices_panel)

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from points import certificate_views, coupon_views, notice_views
+from history import flow
+from points import certificate_views, coupon_views, notice_views, views
+from points.operations import REDEMPTION
 
 app_name = "points"
 
 urlpatterns = [
+    path("points/", views.points_page, name="points"),
+    path("points/join/", views.join, name="join"),
+    *flow.urls(REDEMPTION, "points/redeem/"),  # redeem, redeem-confirm, redeem-done
     # --- Notices (お知らせ) and coupons (アプリdeクーポン): notice_views, coupon_views ---
     path("notices/", notice_views.notice_list, name="notices"),
     path("notices/<int:pk>/", notice_views.notice_detail, name="notice-detail"),

@@ -38,6 +38,12 @@ def logged_in_to_mypage(response) -> bool:
     return response.status_code == 302 and response.url == reverse("members:mypage")
 
 
+def nonce_of(response) -> str:
+    """Return the one-time `nonce` a confirmation page posts back (history/flow.py)."""
+    (nonce,) = re.findall(r'name="nonce" value="([^"]+)"', _html(response))
+    return nonce
+
+
 def admin_error_codes(response) -> dict[str, list[str]]:
     """Return the codes of an admin add/change form's errors by field (`__all__`: the form's)."""
     assert response.status_code == 200, response.status_code

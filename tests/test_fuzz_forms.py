@@ -89,6 +89,7 @@ SAMPLE_KWARGS = {
     "history:borrow-done": lambda: {"pk": 1},
     "history:repay-done": lambda: {"pk": 1},
     "points:income-certificate-file": lambda: {"pk": 1},
+    "points:redeem-done": lambda: {"pk": 1},
     "members:verify-email": _link_kwargs("email_verification_token"),
     "members:reset-password": _link_kwargs("password_recovery_token"),
     "points:notice-detail": _first_pk("points.Notice"),
@@ -348,6 +349,7 @@ REACHED_BY_POSTING = [
     ("member", "history:borrow", {"amount": "10000"}),
     ("member", "history:repay", {"amount": "1000"}),
     ("member", "history:atm", _atm_claim_data),  # data from a callable: a live code
+    ("member", "points:redeem", {"benefit": "atm_fee_free"}),
 ]
 
 

@@ -20,6 +20,7 @@ from members.models import (
     ProfileChange,
     TransferAccount,
 )
+from points import services as points
 from tests.factories import (
     DEFAULT_PASSWORD,
     DEFAULT_PIN,
@@ -394,6 +395,8 @@ ACCOUNT_FIGURE_PAGES = [
     "history:interest",
     "history:borrow",
     "history:repay",
+    "points:points",
+    "points:redeem",
 ]
 
 
@@ -414,6 +417,8 @@ def neighbour(db, time_machine):
     time_machine.move_to(tokyo(2026, 11, 2), tick=False)
     ledger.borrow(member=neighbour, amount=1_234_000)
     time_machine.move_to(tokyo(2026, 12, 9), tick=True)
+    points.join(member=neighbour)
+    points.adjust(member=neighbour, points=98_665, note="お隣さんへの付与")  # 98,765 points
     LoginAttempt.objects.create(
         attempted_at=tokyo(2026, 12, 8, 9),
         method=LoginMethod.CARD,
@@ -437,6 +442,9 @@ def secrets_of(other) -> list[str]:
         "14.90",
         "203.0.113.77",
         "NeighbourBrowser",
+        "98765",
+        "98,765",
+        "お隣さんへの付与",
     ]
 
 

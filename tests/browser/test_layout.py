@@ -111,6 +111,13 @@ def open_coupon(page) -> None:
     expect(page.locator("[data-coupon-code]")).to_be_visible()
 
 
+def open_points(page) -> None:
+    """The points page: balance, the benefits table and form, a full history table."""
+    login_as(page, "points_rich", "card")
+    page.goto("/mypage/points/")
+    expect(page.locator("#points-history tr[data-kind]").first).to_be_visible()
+
+
 PAGES = {
     "login": open_login_page,
     "login-with-errors": open_login_page_with_errors,
@@ -123,6 +130,7 @@ PAGES = {
     "login-history": open_login_history,
     "notice": open_notice,
     "coupon": open_coupon,
+    "points": open_points,
 }
 # The controls each page has at least, so the check cannot pass by finding none: the four
 # login fields and two buttons; a card and (but for card_only) a Web-ID fill button per
@@ -139,6 +147,7 @@ MIN_CONTROLS = {
     "login-history": 1,
     "notice": 1,
     "coupon": 1,
+    "points": 6,  # four benefits, the submit and logout buttons
 }
 
 

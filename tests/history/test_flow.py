@@ -5,8 +5,6 @@ that the flow takes everything that differs from the operation (form, check, boo
 entry lookup, templates, URL namespace), as point redemptions and ATM operations will.
 """
 
-import re
-
 import pytest
 from django import forms
 from django.urls import include, path, reverse
@@ -15,7 +13,7 @@ from history import confirmations, flow, services
 from history.models import Channel, Confirmation, Kind, LedgerEntry
 from portal.urls import urlpatterns as portal_urlpatterns
 from tests.factories import MemberFactory
-from tests.helpers import error_codes
+from tests.helpers import error_codes, nonce_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -79,11 +77,6 @@ def confirmation_page(client, amount):
     response = client.post(FORM_URL, {"amount": str(amount)})
     assert response.status_code == 200
     return response
-
-
-def nonce_of(response) -> str:
-    (nonce,) = re.findall(r'name="nonce" value="([^"]+)"', response.content.decode())
-    return nonce
 
 
 def test_the_operations_urls_are_named_in_its_namespace():

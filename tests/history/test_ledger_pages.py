@@ -1,7 +1,6 @@
 """Borrowing, repayment and the loan figures on /mypage/, through the pages (SPEC §3, §6)."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.core import mail
@@ -14,7 +13,7 @@ from history.selectors import loan_position
 from members.models import ContractStatus, StatementDelivery, TransferAccount
 from portal import clock
 from tests.factories import MemberFactory, TransferAccountFactory
-from tests.helpers import data, error_codes, tokyo
+from tests.helpers import data, error_codes, nonce_of, tokyo
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +23,6 @@ BORROW_CONFIRM_URL = reverse("history:borrow-confirm")
 REPAY_URL = reverse("history:repay")
 REPAY_CONFIRM_URL = reverse("history:repay-confirm")
 MAIL_SETTING_URL = reverse("history:settings-transaction-mail")
-
-
-def nonce_of(response) -> str:
-    (nonce,) = re.findall(r'name="nonce" value="([^"]+)"', response.content.decode())
-    return nonce
 
 
 def log_in(client, member):

@@ -761,9 +761,9 @@ def test_member_pages_stay_within_a_constant_number_of_queries(
     client, member, django_assert_max_num_queries
 ):
     post_card(client, member.card_number, DEFAULT_PIN)
-    # Session, member+contract, maintenance, the loan position (ledger), the notices panel
-    # (points: two) and the session save.
-    with django_assert_max_num_queries(14):
+    # Session, member+contract, maintenance, the loan position (ledger), the points panel
+    # (one), the notices panel (two) and the session save.
+    with django_assert_max_num_queries(15):
         client.get(reverse("members:mypage"))
     with django_assert_max_num_queries(8):
         client.get(reverse("members:login-history"))
@@ -815,8 +815,9 @@ def test_the_login_page_costs_one_query(client, django_assert_max_num_queries):
         (
             DEFAULT_PIN,
             302,
-            30,
-        ),  # counters, member, contract, session and its record, device, attempt
+            31,
+        ),  # counters, member, contract, session and its record, device, attempt, and
+        # whether the month's login points are due (points.handlers: one query when not)
         ("9999", 200, 15),
         ("99", 200, 1),  # a format error checks nothing
     ],

@@ -12,26 +12,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.urls import reverse
 
-from devserver import Browser, Response, Server
+from devserver import Response, Server
 from history.models import AtmSession, AtmState, Kind, LedgerEntry
-from tests.factories import DEFAULT_PIN, MemberFactory
+from tests.factories import MemberFactory
+from tests.multiprocess.logins import logged_in
 from tests.multiprocess.middleware import assert_served_by_several_processes
 
 ATM_URL = reverse("history:atm")
 ATM_CONFIRM_URL = reverse("history:atm-confirm")
 PARALLEL = 12
 CLAIMANTS = 6
-
-
-def _logged_in(server: Server, member) -> Browser:
-    browser = server.browser()
-    answer = browser.submit(
-        reverse("members:login"),
-        reverse("members:login-card"),
-        {"card_number": member.card_number, "pin": DEFAULT_PIN},
-    )
-    assert answer.status == 302, answer.text
-    return browser
 
 
 def _start_atm_session(server: Server) -> str:
@@ -58,7 +48,7 @@ def _race(calls) -> list[Response]:
 def test_parallel_claims_of_one_code_give_it_to_one_member(start_servers, argon2_pins):
     members = [MemberFactory() for _ in range(CLAIMANTS)]
     servers = start_servers()
-    browsers = [_logged_in(servers[i % 2], member) for i, member in enumerate(members)]
+    browsers = [logged_in(servers[i % 2], member) for i, member in enumerate(members)]
     code = _start_atm_session(servers[0])
     form = {"code": code, "operation": "withdraw", "amount": "10000"}
     csrf = [browser.get(ATM_URL).csrf_token for browser in browsers]
@@ -83,7 +73,7 @@ def test_parallel_claims_of_one_code_give_it_to_one_member(start_servers, argon2
 def test_parallel_confirmations_of_one_atm_session_book_one_withdrawal(start_servers, argon2_pins):
     member = MemberFactory()
     servers = start_servers()
-    browser = _logged_in(servers[0], member)
+    browser = logged_in(servers[0], member)
     code = _start_atm_session(servers[1])
     form = {"code": code, "operation": "withdraw", "amount": "10000"}
     # Two confirmation pages of one code (the second claims it again, for the same member).

@@ -16,21 +16,11 @@ from django.urls import reverse
 from devserver import Browser, Response, Server
 from history import services
 from history.models import Confirmation, Kind, LedgerEntry
-from tests.factories import DEFAULT_PIN, MemberFactory, TransferAccountFactory
+from tests.factories import MemberFactory, TransferAccountFactory
+from tests.multiprocess.logins import logged_in
 from tests.multiprocess.middleware import assert_served_by_several_processes
 
 PARALLEL = 12
-
-
-def _logged_in(server: Server, member) -> Browser:
-    browser = server.browser()
-    answer = browser.submit(
-        reverse("members:login"),
-        reverse("members:login-card"),
-        {"card_number": member.card_number, "pin": DEFAULT_PIN},
-    )
-    assert answer.status == 302, answer.text
-    return browser
 
 
 def _confirmation_token(browser: Browser, operation: str, amount: int) -> str:
@@ -71,7 +61,7 @@ def test_parallel_confirmations_on_two_servers_book_one_entry(
     if operation == "repay":
         services.borrow(member=member, amount=50_000)
     servers = start_servers()
-    browser = _logged_in(servers[0], member)
+    browser = logged_in(servers[0], member)
 
     answers = _fire(servers, browser, operation)
 

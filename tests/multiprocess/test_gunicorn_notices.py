@@ -14,8 +14,9 @@ from django.urls import reverse
 from points import services
 from points.models import Notice, NoticeRead, PointEntry, Reason
 from tests.factories import MemberFactory
+from tests.multiprocess.logins import logged_in
 from tests.multiprocess.middleware import assert_served_by_several_processes
-from tests.multiprocess.test_gunicorn_confirmations import PARALLEL, _logged_in
+from tests.multiprocess.test_gunicorn_confirmations import PARALLEL
 
 
 def test_parallel_readings_on_two_servers_credit_the_points_once(start_servers, argon2_pins):
@@ -23,7 +24,7 @@ def test_parallel_readings_on_two_servers_credit_the_points_once(start_servers, 
     services.join(member=member)
     notice = Notice.objects.create(title="ポイント付きのお知らせ", body="本文", points=20)
     servers = start_servers()
-    browser = _logged_in(servers[0], member)
+    browser = logged_in(servers[0], member)
     url = reverse("points:notice-detail", args=[notice.pk])
     barrier = threading.Barrier(PARALLEL)
 
@@ -44,7 +45,8 @@ def test_parallel_readings_on_two_servers_credit_the_points_once(start_servers, 
     assert statuses.count("earned") == 1
     assert NoticeRead.objects.filter(member=member, notice=notice).count() == 1
     entry = PointEntry.objects.get(member=member, reason=Reason.NOTICE)
-    assert (entry.points, entry.balance_after) == (20, 120)
+    # 100 for joining, 10 for the month's first login, 20 for the notice.
+    assert (entry.points, entry.balance_after) == (20, 130)
     member.point_account.refresh_from_db()
-    assert member.point_account.balance == 120
+    assert member.point_account.balance == 130
     assert_served_by_several_processes(servers, answers)
