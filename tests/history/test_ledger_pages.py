@@ -774,7 +774,7 @@ def test_the_borrowing_confirmation_names_the_bank_and_branch_and_masks_the_numb
 def test_every_member_page_has_the_everyday_actions_under_the_header(member_client, url):
     html = member_client.get(url).content.decode()
 
-    actions = ("borrow", "repay", "history", "interest", "atm", "notices", "coupons")
+    actions = ("borrow", "repay", "history", "interest", "atm", "points", "notices", "coupons")
     for action in (f"nav-{name}" for name in actions):
         assert f'id="{action}"' in html
 
