@@ -59,7 +59,7 @@ class LedgerEntry(models.Model):
         help_text=_("受付から実行までに時間があった取引（土曜深夜の振込など）の受付日時"),
     )
     kind = models.CharField(_("種類"), max_length=24, choices=Kind.choices)
-    channel = models.CharField(_("チャネル"), max_length=16, choices=Channel.choices)
+    channel = models.CharField(_("お取引方法"), max_length=16, choices=Channel.choices)
     amount = models.PositiveIntegerField(_("金額（円）"))
     late_damages_paid = models.PositiveIntegerField(_("うち遅延損害金"), default=0)
     interest_paid = models.PositiveIntegerField(_("うち利息"), default=0)

@@ -428,7 +428,7 @@ class LoginResult(models.TextChoices):
     INVALID_CREDENTIALS = "invalid_credentials", _("認証失敗")
     LOCKED = "locked", _("ロック中")
     CONTRACT_TERMINATED = "contract_terminated", _("解約済み")
-    THROTTLED = "throttled", _("試行回数超過（接続元）")
+    THROTTLED = "throttled", _("試行回数超過（IPアドレス）")
     # The staff password was right; the sign-in completes with the TOTP code.
     CODE_REQUIRED = "code_required", _("確認コード待ち")
 
@@ -452,7 +452,7 @@ class LoginAttempt(models.Model):
         related_name="login_attempts",
         verbose_name=_("会員"),
     )
-    client_address = models.GenericIPAddressField(_("接続元"), null=True, blank=True)
+    client_address = models.GenericIPAddressField(_("IPアドレス"), null=True, blank=True)
     user_agent = models.CharField(_("ブラウザ"), max_length=300, blank=True)
     result = models.CharField(_("結果"), max_length=24, choices=LoginResult.choices)
 
@@ -548,7 +548,7 @@ class MemberSession(models.Model):
     session_key = models.CharField(max_length=40, unique=True)
     method = models.CharField(_("ログイン方法"), max_length=8, choices=LoginMethod.choices)
     user_agent = models.CharField(_("ブラウザ"), max_length=300, blank=True)
-    client_address = models.GenericIPAddressField(_("接続元"), null=True, blank=True)
+    client_address = models.GenericIPAddressField(_("IPアドレス"), null=True, blank=True)
     started_at = models.DateTimeField(_("ログイン日時"), default=clock.now)
 
     class Meta:

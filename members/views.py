@@ -68,7 +68,7 @@ LOGIN_ERROR_MESSAGES = {
         "お問い合わせはサポートダイヤルへお電話ください。"
     ),
     LoginResult.THROTTLED: gettext_lazy(
-        "お使いの接続元からのログイン失敗が多すぎるため、しばらくログインを受け付けません。"
+        "お使いのネットワーク（IPアドレス）からのログイン失敗が多すぎるため、しばらくログインを受け付けません。"
         "時間をおいてからお試しください。"
     ),
 }
@@ -467,7 +467,7 @@ def _throttled_response(request, template, form):
         None,
         ValidationError(
             _(
-                "お使いの接続元からのお問い合わせが多すぎるため、しばらく受け付けません。"
+                "お使いのネットワーク（IPアドレス）からのお問い合わせが多すぎるため、しばらく受け付けません。"
                 "時間をおいてからお試しください。"
             ),
             code=LoginResult.THROTTLED,
