@@ -101,7 +101,16 @@ def simulate(
         amount = position.remaining_due + rng.choice([0, 0, 1_000, 5_000])
         _repay(history, member, terms, pay_day, min(amount, position.payoff), rng, position)
         borrow_day = pay_day + dt.timedelta(days=rng.randint(3, 12))
-        if rng.random() < 0.25 and history.state.principal < limit * 0.7 and borrow_day < today:
+        # A member who keeps a balance borrows again now and then, and always before the
+        # minimums would pay the loan off (a long history of them would otherwise end at
+        # zero: neither standard nor delinquent then).
+        keeps_a_balance = plan in (Plan.STANDARD, Plan.DELINQUENT)
+        runs_low = keeps_a_balance and history.state.principal < limit * 0.2
+        if (
+            (rng.random() < 0.25 or runs_low)
+            and history.state.principal < limit * 0.7
+            and (borrow_day < today)
+        ):
             _borrow(history, member, terms, borrow_day, _round(limit * 0.1), free, rng)
     if plan == Plan.PAID_OFF:
         payoff_day = max(

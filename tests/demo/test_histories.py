@@ -10,16 +10,18 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
-from demo.fake_data import seed_generated_histories
+from demo.fake_data import Scenario, generate_members, seed_generated_histories
 from demo.personas import PERSONAS_BY_KEY, reset_demo_personas
 from history import services
 from history.models import InterestFreePeriod, InterestFreeSource, Kind, LedgerEntry
-from history.selectors import local_date
+from history.selectors import loan_position, local_date
 from members.models import ContractStatus, LoanContract, Member
 from portal import clock
 from tests.factories import MemberFactory
+from tests.helpers import tokyo
 from tests.history.replay import position_of, replay
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +204,30 @@ def test_seeded_histories_end_before_today():
 
     start_of_today = dt.datetime.combine(clock.today(), dt.time(0, 0), tzinfo=TOKYO)
     assert not LedgerEntry.objects.filter(occurred_at__gte=start_of_today).exists()
+
+
+SCENARIO_HOLDS = {
+    # scenario: what every generated member of it must show on the day it is generated
+    Scenario.DELINQUENT: lambda p: p.overdue_since is not None and p.principal > 0,
+    Scenario.STANDARD: lambda p: p.overdue_since is None and p.principal > 0,
+    Scenario.PAID_OFF: lambda p: p.principal == 0 and p.payoff == 0,
+    Scenario.INTEREST_FREE: lambda p: p.interest_free_days_left > 0,
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIO_HOLDS, ids=str)
+def test_a_scenario_holds_for_every_member_whatever_the_seed_and_the_day(scenario):
+    """Long histories (100 transactions) on days spread over two months, with a new seed
+    each day: minimums that would pay a loan off, or a borrowing whose first due date is
+    still ahead, must not turn a generated member into another scenario."""
+    broken = []
+    for offset in range(0, 60, 7):
+        moment = tokyo(2026, 11, 1, 10) + dt.timedelta(days=offset)
+        with time_machine.travel(moment, tick=False):
+            for member in generate_members(
+                count=6, seed=offset, scenario=scenario, transactions=100
+            ):
+                position = loan_position(contract=member.contract, on=clock.today())
+                if not SCENARIO_HOLDS[scenario](position):
+                    broken.append((moment.date(), member.member_number, position))
+    assert broken == []
