@@ -71,3 +71,48 @@ def test_maintenance(page, personas, fake_now, viewport_name):
     assert page.goto("/login/").status == 503
     expect(page.locator("[data-maintenance-until]")).to_be_visible()
     shoot(page, "maintenance", viewport_name)
+
+
+def test_overdue_mypage(page, personas, viewport_name):
+    """The overdue member's top: one banner, what to pay today and how."""
+    login_as(page, "delinquent", "card")
+    expect(page.locator("#overdue-banner")).to_be_visible()
+    shoot(page, "mypage-overdue", viewport_name)
+
+
+def test_history(page, personas, viewport_name):
+    """A list of cards on a phone, a table on a desktop; the balance chart above."""
+    login_as(page, "standard", "card")
+    page.goto("/mypage/history/")
+    expect(page.locator("#history-table tr[data-kind]").first).to_be_visible()
+    shoot(page, "history", viewport_name)
+
+
+def test_points(page, personas, viewport_name):
+    login_as(page, "points_rich", "card")
+    page.goto("/mypage/points/")
+    expect(page.locator("[data-points]").first).to_be_visible()
+    shoot(page, "points", viewport_name)
+
+
+def test_coupon(page, personas, viewport_name):
+    """A coupon full-screen, as shown at the shop (the clock ticks)."""
+    login_as(page, "standard", "card")
+    page.goto("/mypage/coupons/")
+    page.locator("[data-coupon-id] a").first.click()
+    expect(page.locator("[data-coupon-code]")).to_be_visible()
+    shoot(page, "coupon", viewport_name)
+
+
+def test_atm(page, personas, viewport_name):
+    """The partner ATM's screen waiting for a code, and the member's side."""
+    page.goto("/atm/")
+    start = page.locator("form button[type=submit]")
+    if start.count():
+        start.first.click()
+    expect(page.locator("[data-atm-code]")).to_be_visible()
+    shoot(page, "atm-screen", viewport_name)
+    login_as(page, "standard", "card")
+    page.goto("/mypage/atm/")
+    expect(page.locator("#id_code")).to_be_visible()
+    shoot(page, "atm-member", viewport_name)
