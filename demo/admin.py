@@ -1,26 +1,42 @@
 """The demo's tools on the member list: reset the personas, generate fake members (SPEC §9).
 
-The member admin (members.admin) is replaced by a subclass that adds the two pages and
-their buttons, so staff find them where they always were and `members` knows nothing
-of demos.
+The member admin (members.admin) is replaced by a subclass that adds the tools' pages,
+their buttons and the 「一括生成」 filter, so staff find them where they always were and
+`members` knows nothing of demos. Each generator run is a `GeneratedBatch`: its page lists
+the members it made with their credentials, as a table and as CSV.
 """
+
+import csv
+import io
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.urls import path
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from demo.fake_data import GENERATED_PASSWORD, GENERATED_PIN, MAX_COUNT, Scenario, generate_members
+from demo.fake_data import (
+    GENERATED_PASSWORD,
+    GENERATED_PIN,
+    MAX_COUNT,
+    MAX_SEED,
+    Scenario,
+    generate_batch,
+)
+from demo.models import GeneratedBatch
 from demo.personas import reset_demo_personas
 from history.reminders import send_due_notices
 from members.admin import MemberAdmin
 from members.models import Member
+from portal import clock
+from portal.admin import ReadOnlyAdmin
 
 
 class GenerateMembersForm(forms.Form):
@@ -32,12 +48,54 @@ class GenerateMembersForm(forms.Form):
         label=_("シード"),
         required=False,
         min_value=0,
-        max_value=2**32 - 1,
+        max_value=MAX_SEED,
         help_text=_("同じシードで同じ会員を再現できます（空欄ならランダム）"),
     )
     transactions = forms.IntegerField(
         label=_("取引件数（目安）"), min_value=0, max_value=100, initial=12
     )
+
+
+class GeneratedBatchFilter(admin.SimpleListFilter):
+    """The members one run of the generator made (the latest runs offered; any by URL)."""
+
+    title = _("一括生成")
+    parameter_name = "batch"
+    OFFERED = 20
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(batch.pk), str(batch)) for batch in GeneratedBatch.objects.all()[: self.OFFERED]
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not (value.isascii() and value.isdigit()):
+            return queryset.none()
+        return queryset.filter(generated_batches=int(value))
+
+
+CREDENTIAL_HEADER = [_("会員番号"), _("氏名"), _("カード番号"), _("暗証番号"), _("Web-ID"),
+                     _("パスワード")]  # fmt: skip
+
+
+def credential_rows(batch: GeneratedBatch) -> list[list[str]]:
+    """The members a batch made, with the secrets they were generated with (one per row)."""
+    # A no_web_id member who registered a Web-ID since chose their own password.
+    with_password = batch.scenario != Scenario.NO_WEB_ID
+    return [
+        [
+            member.member_number,
+            member.name_kanji,
+            member.card_number or "",
+            GENERATED_PIN if member.card_number else "",
+            member.web_id or "",
+            GENERATED_PASSWORD if member.web_id and with_password else "",
+        ]
+        for member in batch.members.order_by("member_number")
+    ]
 
 
 admin.site.unregister(Member)
@@ -46,12 +104,23 @@ admin.site.unregister(Member)
 @admin.register(Member)
 class DemoMemberAdmin(MemberAdmin):
     change_list_template = "demo/admin/member_change_list.html"
+    list_filter = [*MemberAdmin.list_filter, GeneratedBatchFilter]
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
             path("reset-demo/", view(self.reset_demo_view), name="members_member_reset_demo"),
             path("generate/", view(self.generate_view), name="members_member_generate"),
+            path(
+                "generated/<int:batch_id>/",
+                view(self.batch_view),
+                name="members_member_generated_batch",
+            ),
+            path(
+                "generated/<int:batch_id>/csv/",
+                view(self.batch_csv_view),
+                name="members_member_generated_batch_csv",
+            ),
             path(
                 "send-reminders/",
                 view(self.send_reminders_view),
@@ -114,23 +183,27 @@ class DemoMemberAdmin(MemberAdmin):
         self.message_user(request, message, messages.ERROR)
         return redirect("admin:members_member_changelist")
 
-    def generate_view(self, request):
+    def _refuse_unless_generator(self, request):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
+
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def generate_view(self, request):
+        self._refuse_unless_generator(request)
         form = GenerateMembersForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            members = generate_members(**form.cleaned_data)
-            self._log_additions(request, members, _("架空会員として生成しました。"))
+            batch = generate_batch(**form.cleaned_data, staff=request.user)
+            self._log_additions(request, batch.members.all(), _("架空会員として生成しました。"))
             self.message_user(
                 request,
                 _(
                     "架空会員を%(count)d名生成しました。暗証番号は %(pin)s、"
                     "Web-IDのパスワードは %(password)s です。"
                 )
-                % {"count": len(members), "pin": GENERATED_PIN, "password": GENERATED_PASSWORD},
+                % {"count": batch.count, "pin": GENERATED_PIN, "password": GENERATED_PASSWORD},
                 messages.SUCCESS,
             )
-            return redirect("admin:members_member_changelist")
+            return redirect("admin:members_member_generated_batch", batch.pk)
         return self._page(
             request,
             "demo/admin/generate.html",
@@ -140,10 +213,59 @@ class DemoMemberAdmin(MemberAdmin):
             password=GENERATED_PASSWORD,
         )
 
+    @method_decorator(require_http_methods(["GET"]))
+    def batch_view(self, request, batch_id):
+        """The members a generator run made, with their credentials (after the form posts)."""
+        self._refuse_unless_generator(request)
+        batch = get_object_or_404(GeneratedBatch.objects.select_related("staff"), pk=batch_id)
+        return self._page(
+            request,
+            "demo/admin/generated_batch.html",
+            _("生成した架空会員"),
+            batch=batch,
+            header=CREDENTIAL_HEADER,
+            rows=credential_rows(batch),
+            changelist_url=f"{reverse('admin:members_member_changelist')}"
+            f"?{GeneratedBatchFilter.parameter_name}={batch.pk}",
+        )
+
+    @method_decorator(require_http_methods(["GET"]))
+    def batch_csv_view(self, request, batch_id):
+        """The same list as CSV, UTF-8 with BOM so spreadsheets read the Japanese text."""
+        self._refuse_unless_generator(request)
+        batch = get_object_or_404(GeneratedBatch, pk=batch_id)
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow([str(title) for title in CREDENTIAL_HEADER])
+        writer.writerows(credential_rows(batch))
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        filename = f"generated-members-{batch.pk}-{clock.today():%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
     def _log_additions(self, request, members, message):
         LogEntry.objects.log_actions(
             user_id=request.user.pk,
             queryset=members,
             action_flag=ADDITION,
             change_message=str(message),
+        )
+
+
+@admin.register(GeneratedBatch)
+class GeneratedBatchAdmin(ReadOnlyAdmin):
+    """The generator's runs, each linking to its members and their credentials."""
+
+    list_display = ["__str__", "created_at", "staff", "scenario", "count", "seed", "members_link"]
+    list_filter = ["scenario"]
+    list_select_related = ["staff"]
+    show_full_result_count = False
+
+    @admin.display(description=_("生成した会員"))
+    def members_link(self, batch):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:members_member_generated_batch", args=[batch.pk]),
+            _("会員と認証情報"),
         )

@@ -16,7 +16,8 @@ Every generated member shares the same secrets, so testers can log in as any of 
 
 The secrets are hashed once per call and the hash is shared: hashing a thousand PINs with
 Argon2 would take minutes. With `seed`, the same call on the same database and day gives
-the same members, with the same ledger histories (history.seeding).
+the same members, with the same ledger histories (history.seeding). Each call records
+a `GeneratedBatch` (demo.models) with its seed and the members it made.
 """
 
 import datetime as dt
@@ -27,12 +28,12 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from faker import Faker
 
 from demo.addresses import random_address
+from demo.models import GeneratedBatch, GeneratedMember, Scenario
 from demo.personas import PERSONAS, RESERVED_WEB_IDS
 from history.seeding import Plan, seed_histories
 from members import banks
@@ -52,6 +53,7 @@ from portal import clock
 GENERATED_PIN = "0000"
 GENERATED_PASSWORD = "Generated0"
 MAX_COUNT = 1_000  # per admin request; the command takes more
+MAX_SEED = 2**32 - 1
 
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "example.jp")
 CREDIT_LIMITS = (
@@ -62,17 +64,6 @@ CREDIT_LIMITS = (
 LOW_RATES_FROM = 1_000_000
 LOW_RATES = (Decimal("4.50"), Decimal("7.50"), Decimal("9.00"), Decimal("12.00"))
 BANK_CODES = ("0001", "0005", "0009", "0010", "0017", "0033", "0036", "9900")
-
-
-class Scenario(models.TextChoices):
-    """What the generated members' accounts and histories look like."""
-
-    RANDOM = "random", _("ランダムな組み合わせ")
-    STANDARD = "standard", _("標準（毎月返済中）")
-    DELINQUENT = "delinquent", _("延滞中")
-    PAID_OFF = "paid_off", _("完済済み")
-    INTEREST_FREE = "interest_free", _("初回無利息期間中")
-    NO_WEB_ID = "no_web_id", _("Web-ID未登録")
 
 
 # The ledger history each scenario's members get; "random" draws one per member.
@@ -258,22 +249,46 @@ def _unique(field: str, draws: list[Callable[[], str]], reserved: set[str]) -> l
 # --- Generation ---------------------------------------------------------------------
 
 
-@transaction.atomic
 def generate_members(
     *,
     count: int,
     scenario: str = Scenario.RANDOM,
     seed: int | None = None,
     transactions: int = 12,
+    staff: Member | None = None,
 ) -> list[Member]:
-    """Create `count` members with contracts, transfer accounts and ledger histories.
+    """Create `count` members with contracts, transfer accounts and ledger histories,
+    recorded as one `GeneratedBatch` (by `staff`, or by the command when None).
 
     See the module docstring for the shared PIN and password.
     """
+    return _generate(
+        count=count, scenario=scenario, seed=seed, transactions=transactions, staff=staff
+    )[1]
+
+
+def generate_batch(
+    *,
+    count: int,
+    scenario: str = Scenario.RANDOM,
+    seed: int | None = None,
+    transactions: int = 12,
+    staff: Member | None = None,
+) -> GeneratedBatch:
+    """Like `generate_members`, and return the batch (its members: `batch.members`)."""
+    return _generate(
+        count=count, scenario=scenario, seed=seed, transactions=transactions, staff=staff
+    )[0]
+
+
+@transaction.atomic
+def _generate(
+    *, count: int, scenario: str, seed: int | None, transactions: int, staff: Member | None
+) -> tuple[GeneratedBatch, list[Member]]:
     if count < 1:
         raise ValueError("count must be at least 1")
     if seed is None:
-        seed = secrets.randbelow(2**32)
+        seed = secrets.randbelow(MAX_SEED + 1)
     rng = random.Random(seed)
     fake = Faker("ja_JP")
     fake.seed_instance(seed)
@@ -340,7 +355,13 @@ def generate_members(
         batch_size=500,
     )
     seed_generated_histories(members, scenario=scenario, seed=seed, transactions=transactions)
-    return members
+    batch = GeneratedBatch.objects.create(
+        staff=staff, count=count, scenario=scenario, seed=seed, transactions=transactions
+    )
+    GeneratedMember.objects.bulk_create(
+        [GeneratedMember(member=member, batch=batch) for member in members], batch_size=500
+    )
+    return batch, members
 
 
 def seed_generated_histories(

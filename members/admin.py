@@ -219,8 +219,8 @@ STAFF_FIELDSETS = (
     ),
     (_("日時"), {"fields": ["last_login", "date_joined"]}),
 )
-MEMBER_COLUMNS = ["member_number", "name_kanji", "name_kana", "card_state", "web_id_state",
-                  "contract_status", "balance"]  # fmt: skip
+MEMBER_COLUMNS = ["member_number", "name_kanji", "name_kana", "card_number", "card_state",
+                  "web_id", "web_id_state", "contract_status", "balance"]  # fmt: skip
 STAFF_COLUMNS = ["username", "is_superuser", "is_active", "staff_lock_state", "last_login"]
 
 

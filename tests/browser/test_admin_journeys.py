@@ -5,6 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
+from demo.fake_data import GENERATED_PIN
 from members import staff_login
 from tests.browser.conftest import error_codes
 from tests.factories import StaffFactory
@@ -59,3 +60,29 @@ def test_in_demo_mode_the_password_alone_signs_staff_in(page, transactional_db, 
     sign_in_with_password(page, staff.username, STAFF_PASSWORD)
 
     expect(page).to_have_url(ADMIN_INDEX)
+
+
+def test_staff_generate_members_and_find_them_with_their_credentials(
+    page, transactional_db, settings
+):
+    settings.PORTAL_DEMO = True
+    staff = StaffFactory(is_superuser=True)
+    page.goto("/admin/")
+    sign_in_with_password(page, staff.username, STAFF_PASSWORD)
+
+    page.goto("/admin/members/member/")
+    page.get_by_role("link", name="架空会員を生成").click()
+    page.get_by_label("人数").fill("2")
+    page.get_by_label("取引件数（目安）").fill("1")
+    page.get_by_role("button", name="生成する").click()
+
+    rows = page.locator("#generated-members tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text(GENERATED_PIN)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSVでダウンロード").click()
+    assert download.value.suggested_filename.startswith("generated-members-")
+
+    page.get_by_role("link", name="この一括生成の会員を一覧で見る").click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    assert page.csp_violations == []

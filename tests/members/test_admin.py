@@ -175,10 +175,13 @@ def test_the_list_shows_card_web_id_and_contract_state(staff_client, persona_mem
     assert column(response, persona_members["webid_locked"], "web_id_state") == "ロック中"
     assert column(response, persona_members["webid_locked"], "card_state") == "正常"
     assert column(response, persona_members["card_only"], "web_id_state") == "未登録"
+    assert column(response, persona_members["card_only"], "web_id") == "-"
+    standard = persona_members["standard"]
+    assert column(response, standard, "card_number") == standard.card_number
+    assert column(response, standard, "web_id") == standard.web_id
     assert column(response, persona_members["terminated"], "contract_status") == "解約"
     paid_off = persona_members["paid_off"]
     assert column(response, paid_off, "balance") == "0円"
-    standard = persona_members["standard"]
     assert column(response, standard, "balance") == f"{standard.contract.principal_balance:,}円"
 
 

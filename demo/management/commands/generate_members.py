@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.fake_data import GENERATED_PASSWORD, GENERATED_PIN, Scenario, generate_members
+from demo.fake_data import GENERATED_PASSWORD, GENERATED_PIN, MAX_SEED, Scenario, generate_batch
 
 
 class Command(BaseCommand):
@@ -20,7 +20,9 @@ class Command(BaseCommand):
             "paid_off and interest_free (default: random).",
         )
         parser.add_argument(
-            "--seed", type=int, help="Make the data reproducible (same seed, same members)."
+            "--seed",
+            type=int,
+            help=f"Make the data reproducible (same seed, same members; 0 to {MAX_SEED}).",
         )
         parser.add_argument(
             "--transactions",
@@ -34,12 +36,13 @@ class Command(BaseCommand):
             raise CommandError("N must be at least 1.")
         if transactions < 0:
             raise CommandError("--transactions cannot be negative.")
-        members = generate_members(
-            count=count, scenario=scenario, seed=seed, transactions=transactions
-        )
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            raise CommandError(f"--seed must be between 0 and {MAX_SEED}.")
+        batch = generate_batch(count=count, scenario=scenario, seed=seed, transactions=transactions)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Generated {len(members)} members ({scenario}). "
+                f"Generated {batch.count} members ({scenario}, seed {batch.seed}, "
+                f"batch #{batch.pk}). "
                 f"PIN {GENERATED_PIN}, Web-ID password {GENERATED_PASSWORD}."
             )
         )

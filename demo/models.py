@@ -1,0 +1,82 @@
+"""The record of each run of the fake-member generator (SPEC §9, "generate N fake members").
+
+A batch keeps who generated how many members, in which scenario and with which seed, and
+which members it made, so staff find them again in the member list (filter 「一括生成」)
+and on the batch's page with their credentials. The members app knows nothing of it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Member
+from portal import clock
+
+
+class Scenario(models.TextChoices):
+    """What the generated members' accounts and histories look like."""
+
+    RANDOM = "random", _("ランダムな組み合わせ")
+    STANDARD = "standard", _("標準（毎月返済中）")
+    DELINQUENT = "delinquent", _("延滞中")
+    PAID_OFF = "paid_off", _("完済済み")
+    INTEREST_FREE = "interest_free", _("初回無利息期間中")
+    NO_WEB_ID = "no_web_id", _("Web-ID未登録")
+
+
+class GeneratedBatch(models.Model):
+    created_at = models.DateTimeField(_("生成日時"), default=clock.now)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("生成したスタッフ"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("manage.py generate_members で生成した場合は空欄"),
+    )
+    count = models.PositiveIntegerField(_("人数"))
+    scenario = models.CharField(_("シナリオ"), max_length=16, choices=Scenario.choices)
+    seed = models.PositiveBigIntegerField(_("シード"))
+    transactions = models.PositiveIntegerField(_("取引件数（目安）"))
+    members = models.ManyToManyField(
+        Member, through="GeneratedMember", related_name="generated_batches"
+    )
+
+    class Meta:
+        verbose_name = _("一括生成")
+        verbose_name_plural = _("一括生成")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="generated_batch_count_positive", condition=Q(count__gt=0)),
+            models.CheckConstraint(
+                name="generated_batch_scenario_valid", condition=Q(scenario__in=Scenario.values)
+            ),
+        ]
+
+    def __str__(self):
+        return _("#%(id)d %(created_at)s %(scenario)s %(count)d名（シード %(seed)d）") % {
+            "id": self.pk,
+            "created_at": f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M}",
+            "scenario": self.get_scenario_display(),
+            "count": self.count,
+            "seed": self.seed,
+        }
+
+
+class GeneratedMember(models.Model):
+    """A member and the batch that made them (a member comes from one batch at most)."""
+
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    batch = models.ForeignKey(GeneratedBatch, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("生成された会員")
+        verbose_name_plural = _("生成された会員")
+
+    def __str__(self):
+        return f"{self.batch_id}: {self.member_id}"
