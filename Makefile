@@ -8,7 +8,7 @@ PORT ?= 8000
 # test files or test ids (tests/conftest.py); 0 runs the suite serially in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint format migrate run clean bench screenshots
+.PHONY: demo test lint format migrate run clean bench screenshots messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ bench: $(VENV)/.requirements
 screenshots: $(VENV)/.requirements-dev
 	PORTAL_SCREENSHOTS_DIR=docs/screenshots PORTAL_REQUIRE_BROWSER=1 \
 		$(BIN)/python -m pytest tests/browser/screenshots.py -q
+
+## messages: gather the translatable strings into locale/en/LC_MESSAGES/django.po, keeping its
+## translations (new ones may come from locale/en/parts/*.po), and compile it (needs gettext)
+PO := locale/en/LC_MESSAGES/django.po
+messages: $(VENV)/.requirements-dev
+	PORTAL_BASE_URL=http://x $(BIN)/python manage.py makemessages
+	for part in locale/en/parts/*.po; do \
+		[ -e "$$part" ] && msgmerge --quiet --no-fuzzy-matching --compendium "$$part" -o $(PO) $(PO) $(PO); \
+	done; true
+	msgfmt --check --statistics -o locale/en/LC_MESSAGES/django.mo $(PO)
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth import authenticate, login
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from members import limits, lockout
+from members.languages import remember_language
 from members.models import (
     LOGIN_CREDENTIALS,
     KnownDevice,
@@ -89,6 +91,7 @@ def attempt_login(
 
     previous_login = member.last_login
     login(request, member)  # cycles the session key and the CSRF token
+    remember_language(member=member, language=translation.get_language())
     request.session[PREVIOUS_LOGIN_SESSION_KEY] = (
         previous_login.isoformat() if previous_login else None
     )

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import PermissionsMixin
@@ -117,6 +118,13 @@ class Member(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("電話番号"), max_length=15, blank=True)
     email = models.EmailField(_("メールアドレス"), blank=True)
     email_verified = models.BooleanField(_("メールアドレス確認済み"), default=False)
+    language = models.CharField(
+        _("表示言語"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="ja",
+        help_text=_("メールはこの言語で送ります。会員がログインや言語の切り替えで選んだ言語です。"),
+    )
     pending_email = models.EmailField(
         _("確認待ちのメールアドレス"),
         blank=True,

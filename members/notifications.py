@@ -1,14 +1,17 @@
 """Mails to members at their verified address (the apps above send theirs through here)."""
 
+from django.utils import translation
+
 from members.models import Member
 from portal.mail import send_templated_mail
 
 
 def notify_member(*, member: Member, template: str, context: dict | None = None) -> bool:
-    """Mail the member at their verified address; return whether it went out (an
-    unverified address gets nothing)."""
+    """Mail the member at their verified address, in their language; return whether it
+    went out (an unverified address gets nothing)."""
     if not (member.email and member.email_verified):
         return False
-    return send_templated_mail(
-        to=member.email, template=template, context={"member": member, **(context or {})}
-    )
+    with translation.override(member.language):
+        return send_templated_mail(
+            to=member.email, template=template, context={"member": member, **(context or {})}
+        )

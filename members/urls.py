@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/card/", views.login_submit, {"method": LoginMethod.CARD}, name="login-card"),
     path("login/web-id/", views.login_submit, {"method": LoginMethod.WEB_ID}, name="login-web-id"),
     path("logout/", views.logout_view, name="logout"),
+    path("language/", views.set_language, name="set-language"),
     path("mypage/", views.mypage, name="mypage"),
     path("mypage/login-history/", views.login_history, name="login-history"),
     path("mypage/settings/", views.settings_index, name="settings"),

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.i18n import set_language as django_set_language
 
 from members import account, limits, login, selectors, sessions
 from members.dashboard import SETTINGS_PAGE, render_panels
@@ -32,6 +33,7 @@ from members.forms import (
     TransferAccountForm,
     WebIdLoginForm,
 )
+from members.languages import remember_language
 from members.models import LoginMethod, LoginResult, Member, TransferAccount
 from members.tokens import email_verification_token, password_recovery_token
 from portal import clock
@@ -140,6 +142,16 @@ def login_submit(request, method):
 def _login_error(result, method):
     message = LOGIN_ERROR_MESSAGES.get((result, method)) or LOGIN_ERROR_MESSAGES[result]
     return ValidationError(message, code=str(result))
+
+
+@require_POST
+@csrf_protect
+def set_language(request):
+    """Switch the page language (a cookie); a logged-in member's mails follow it."""
+    response = django_set_language(request)
+    if is_member(request.user):
+        remember_language(member=request.user, language=request.POST.get("language"))
+    return response
 
 
 @require_POST

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from portal import clock
+from portal.branding import brand_name
 from portal.models import MailboxMessage
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def send_templated_mail(*, to: str, template: str, context: dict) -> bool:
     the message, which may hold a one-time link.
     """
     context = {
-        "brand_name": settings.PORTAL_BRAND_NAME,
+        "brand_name": brand_name(),
         "support_phone": settings.PORTAL_SUPPORT_PHONE,
         **context,
     }

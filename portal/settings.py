@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "portal.context_processors.portal",
             ],
         },
@@ -151,6 +152,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -187,9 +189,17 @@ PERMISSIONS_POLICY = {
 # (entries further left are whatever the client claimed). 0: REMOTE_ADDR.
 PORTAL_TRUSTED_PROXIES = env.int("PORTAL_TRUSTED_PROXIES", default=0)
 
+# Japanese first; English for visitors who choose it (the switch in every page's header
+# sets a cookie) or whose browser asks for it (Accept-Language). The source strings are
+# Japanese; locale/en/LC_MESSAGES/django.po holds their English (`make messages`).
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語")]
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times per language: portal/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["portal.formats"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
@@ -230,6 +240,11 @@ LOGGING = {
 
 # --- The portal's own settings (SPEC §2) ---
 PORTAL_BRAND_NAME = env("PORTAL_BRAND_NAME", default="みどりカードローン")
+# The name on English pages and mails (a Japanese brand is romanised, as lenders do).
+PORTAL_BRAND_NAME_EN = env(
+    "PORTAL_BRAND_NAME_EN",
+    default="Midori Card Loan" if PORTAL_BRAND_NAME == "みどりカードローン" else PORTAL_BRAND_NAME,
+)
 PORTAL_DEMO = env.bool("PORTAL_DEMO", default=False)
 PORTAL_FAKE_NOW = env("PORTAL_FAKE_NOW", default="")
 PORTAL_LOCKOUT_THRESHOLD = env.int("PORTAL_LOCKOUT_THRESHOLD", default=5)

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -22,6 +23,16 @@ def yen(amount):
     if amount is None or amount == "":
         return ""
     return f"{int(amount):,}"
+
+
+@register.filter
+def money(amount):
+    """Return a yen amount as the page's language writes it (「1,234円」, "¥1,234")."""
+    if amount is None or amount == "":
+        return ""
+    amount = int(amount)
+    sign = "-" if amount < 0 else ""
+    return sign + pgettext("an amount in yen", "{amount}円").format(amount=f"{abs(amount):,}")
 
 
 @register.filter
