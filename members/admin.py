@@ -38,6 +38,7 @@ from members.models import (
     TransferAccount,
 )
 from portal.admin import ReadOnlyAdmin
+from portal.templatetags.portal_tags import money
 
 # --- Forms --------------------------------------------------------------------------
 
@@ -338,7 +339,7 @@ class MemberAdmin(UserAdmin):
     @admin.display(description=_("元金残高"), ordering="contract__principal_balance")
     def balance(self, member):
         contract = _contract_of(member)
-        return f"{contract.principal_balance:,}円" if contract else "-"
+        return money(contract.principal_balance) if contract else "-"
 
     # --- Actions
 
