@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import pgettext_lazy
 
 
 class PortalConfig(AppConfig):
     name = "portal"
-    verbose_name = "ポータル"
+    verbose_name = pgettext_lazy("admin: an app", "ポータル")
 
     def ready(self):
         from portal.checks import DEPLOY_CHECKS
