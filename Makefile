@@ -42,7 +42,7 @@ test: $(VENV)/.requirements-dev
 bench: $(VENV)/.requirements
 	$(BIN)/python -m bench.run
 
-## screenshots: PNGs of login, help, demo, mypage and maintenance at phone and desktop width
+## screenshots: PNGs of the main pages at phone and desktop width, and a few in English (-en)
 ## into docs/screenshots/ (needs Debian's chromium, and fonts-noto-cjk for the Japanese glyphs)
 screenshots: $(VENV)/.requirements-dev
 	PORTAL_SCREENSHOTS_DIR=docs/screenshots PORTAL_REQUIRE_BROWSER=1 \

@@ -99,6 +99,7 @@ def page(page, live_server, settings):
         return original_goto(url, **kwargs)
 
     page.goto = goto
+    page.live_server_url = live_server.url
     violations = []
     page.on(
         "console",
@@ -112,6 +113,20 @@ def page(page, live_server, settings):
     page.csp_violations = violations
     yield page
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+LANGUAGES = ("ja", "en")
+
+
+def choose_language(page, language: str) -> None:
+    """Browse in `language` as a visitor who pressed the language switch (its cookie);
+    Japanese is the default (the context's locale is ja-JP)."""
+    from django.conf import settings
+
+    if language != "ja":
+        cookie = {"name": settings.LANGUAGE_COOKIE_NAME, "value": language,
+                  "url": page.live_server_url}  # fmt: skip
+        page.context.add_cookies([cookie])
 
 
 def fill_from_demo(page, persona_key: str, method: str = "card") -> None:

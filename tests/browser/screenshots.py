@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, login_as, seed_default_maintenance_windows
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    choose_language,
+    login_as,
+    seed_default_maintenance_windows,
+)
 
 OUTPUT = os.environ.get("PORTAL_SCREENSHOTS_DIR", "")
 
@@ -24,10 +30,10 @@ pytestmark = pytest.mark.skipif(
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
 
-def shoot(page, name: str, viewport_name: str) -> None:
+def shoot(page, name: str, viewport_name: str, suffix: str = "") -> None:
     folder = Path(OUTPUT)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}-{viewport_name}.png"
+    path = folder / f"{name}-{viewport_name}{suffix}.png"
     page.screenshot(path=path, full_page=True, animations="disabled")
     assert path.stat().st_size > 0
 
@@ -116,3 +122,32 @@ def test_atm(page, personas, viewport_name):
     page.goto("/mypage/atm/")
     expect(page.locator("#id_code")).to_be_visible()
     shoot(page, "atm-member", viewport_name)
+
+
+def open_login(page) -> None:
+    page.goto("/")
+    expect(page.locator("#id_card_number")).to_be_visible()
+
+
+def open_mypage(page) -> None:
+    login_as(page, "standard", "card")
+    expect(page.locator("[data-balance]")).to_be_visible()
+
+
+def open_history(page) -> None:
+    login_as(page, "standard", "card")
+    page.goto("/mypage/history/")
+    expect(page.locator("#history-table tr[data-kind]").first).to_be_visible()
+
+
+IN_ENGLISH = {"login": open_login, "mypage": open_mypage, "history": open_history}
+
+
+@pytest.mark.parametrize("name", IN_ENGLISH)
+def test_in_english_on_a_phone(page, personas, name):
+    """Key pages in English at phone width (the language switch's cookie): name-phone-en.png."""
+    choose_language(page, "en")
+    page.set_viewport_size(PHONE)
+    IN_ENGLISH[name](page)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    shoot(page, name, "phone", "-en")

@@ -1,5 +1,6 @@
-"""axe-core on every page a persona reaches, at a phone and a desktop width: no serious
-or critical violation (what outside testers run against the portal, issue #13).
+"""axe-core on every page a persona reaches, at a phone and a desktop width, in Japanese
+and in English: no serious or critical violation (what outside testers run against the
+portal, issue #13).
 
 The pages are those of the layout checks (tests/browser/test_layout.py) and the member
 pages of every feature besides. axe runs in the page (axe-playwright-python ships
@@ -12,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, login_as
+from tests.browser.conftest import DESKTOP, LANGUAGES, PHONE, choose_language, login_as
 from tests.browser.test_layout import PAGES as LAYOUT_PAGES
 
 AXE = Axe()
@@ -66,9 +67,11 @@ PAGES = {
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
 @pytest.mark.parametrize("page_name", PAGES)
-def test_no_serious_accessibility_violation(page, personas, page_name, viewport):
+def test_no_serious_accessibility_violation(page, personas, page_name, viewport, language):
+    choose_language(page, language)
     page.set_viewport_size(viewport)
     PAGES[page_name](page)
 

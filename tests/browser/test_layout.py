@@ -1,6 +1,7 @@
 """Layout a user would notice: no sideways scrolling, and every control has a name (issue #3).
 
-Each page is checked at a phone width (390×844) and a desktop width (1280×800). A form
+Each page is checked at a phone width (390×844) and a desktop width (1280×800), in
+Japanese and in English (issue 13: English words are longer and wrap differently). A form
 control's accessible name is what a screen reader announces and what `get_by_label` finds;
 Playwright computes it the way browsers do (label, aria-label, aria-labelledby, title).
 """
@@ -12,7 +13,9 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     DESKTOP,
+    LANGUAGES,
     PHONE,
+    choose_language,
     horizontal_overflow,
     login_as,
     squeezed_text,
@@ -53,8 +56,8 @@ def open_login_page(page) -> None:
 def open_login_page_with_errors(page) -> None:
     """The login page after a mistake: long help-desk messages at the narrowest width."""
     page.goto("/login/")
-    page.get_by_label("カード番号", exact=True).fill("１０００－００００－０１")
-    page.get_by_label("暗証番号", exact=True).fill("１１１")
+    page.locator("#id_card_number").fill("１０００－００００－０１")
+    page.locator("#id_pin").fill("１１１")
     submit_login(page, "card")
     expect(page.locator("[data-error-code]").first).to_be_visible()
 
@@ -151,18 +154,22 @@ MIN_CONTROLS = {
 }
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
 @pytest.mark.parametrize("page_name", PAGES)
-def test_page_has_no_horizontal_scrolling(page, personas, page_name, viewport):
+def test_page_has_no_horizontal_scrolling(page, personas, page_name, viewport, language):
+    choose_language(page, language)
     page.set_viewport_size(viewport)
     PAGES[page_name](page)
 
     assert horizontal_overflow(page) == 0
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
 @pytest.mark.parametrize("page_name", PAGES)
-def test_no_short_text_is_squeezed_onto_many_lines(page, personas, page_name, viewport):
+def test_no_short_text_is_squeezed_onto_many_lines(page, personas, page_name, viewport, language):
+    choose_language(page, language)
     page.set_viewport_size(viewport)
     PAGES[page_name](page)
 
@@ -184,9 +191,13 @@ def test_squeezed_text_is_caught(page, personas):
     assert squeezed_text(page) != []
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
 @pytest.mark.parametrize("page_name", PAGES)
-def test_every_visible_control_has_an_accessible_name(page, personas, page_name, viewport):
+def test_every_visible_control_has_an_accessible_name(
+    page, personas, page_name, viewport, language
+):
+    choose_language(page, language)
     page.set_viewport_size(viewport)
     PAGES[page_name](page)
 
