@@ -94,7 +94,7 @@ def log_in(client, persona):
 
 
 def fetch(crawl, who, client, url, data=None, **kwargs):
-    """GET (or POST `data`) and follow redirects, recording every page on the way."""
+    """GET (or POST `data`), follow redirects and record the page reached."""
     if data is None:
         response = client.get(url, follow=True, **kwargs)
     else:
@@ -210,8 +210,10 @@ def crawl_everything(language, time_machine) -> Crawl:
 
 
 @pytest.fixture
-def _mail_to_the_mailbox(mailbox):
-    """Mails go to the demo mailbox (its pages have messages) and to Django's outbox."""
+def _mail_to_the_mailbox(mailbox, settings):
+    """Mails go to the demo mailbox (its pages have messages) and to Django's outbox,
+    their links to this test client's host."""
+    settings.PORTAL_BASE_URL = "http://testserver"
 
 
 @pytest.mark.usefixtures("_mail_to_the_mailbox")

@@ -8,11 +8,13 @@ journey has come back, so a missing translation never hides a broken switch.
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from members.models import Member
 from tests.browser.conftest import PERSONA, submit_login
 from tests.english import japanese_outside_data
+from tests.english_crawl import japanese_report
 from tests.factories import StaffFactory
 from tests.staff_sign_in import STAFF_PASSWORD
 
@@ -45,7 +47,10 @@ def test_switch_on_the_login_page_log_in_in_english_and_switch_back(page, person
     expect_language(page, "ja")
     assert Member.objects.get(card_number=standard.card_number).language == "ja"
 
-    assert (login_japanese, mypage_japanese) == ([], [])
+    found = [(page, pieces) for page, pieces in [("/login/", login_japanese),
+             ("/mypage/", mypage_japanese)] if pieces]  # fmt: skip
+    if found:
+        pytest.fail(japanese_report(found), pytrace=False)
 
 
 def test_staff_switch_on_the_admin_sign_in_and_back(page, transactional_db):
