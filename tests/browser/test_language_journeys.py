@@ -12,7 +12,13 @@ import pytest
 from playwright.sync_api import expect
 
 from members.models import Member
-from tests.browser.conftest import PERSONA, submit_login
+from tests.browser.conftest import (
+    PERSONA,
+    PHONE,
+    horizontal_overflow,
+    squeezed_text,
+    submit_login,
+)
 from tests.english import japanese_outside_data
 from tests.english_crawl import japanese_report
 from tests.factories import StaffFactory
@@ -55,12 +61,14 @@ def test_switch_on_the_login_page_log_in_in_english_and_switch_back(page, person
 
 def test_staff_switch_on_the_admin_sign_in_and_back(page, transactional_db):
     staff = StaffFactory(username="clerk-ito", is_superuser=True)
+    page.set_viewport_size(PHONE)  # the switch shares the narrow sign-in box's header
     page.goto("/admin/")
     expect_language(page, "ja")
 
     page.locator("#language-en").click()
     expect(page).to_have_url(re.compile(r"/admin/login/"))
     expect_language(page, "en")
+    assert (squeezed_text(page), horizontal_overflow(page)) == ([], 0)
     page.locator("#id_username").fill(staff.username)
     page.locator("#id_password").fill(STAFF_PASSWORD)
     page.locator("#login-form [type=submit]").click()
