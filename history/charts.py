@@ -3,8 +3,13 @@
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from portal.templatetags.portal_tags import money
 
 WIDTH, HEIGHT, PAD, LEFT = 640, 220, 28, 84
 MAX_TICKS = 5  # gridlines above zero
@@ -22,10 +27,17 @@ def tick_step(top: int) -> int:
 
 
 def tick_label(value: int) -> str:
-    """Return an axis label as Japanese write amounts: 0円, 5,000円, 5万円, 12.5万円."""
+    """Return an axis label as the page's language writes round amounts: 0円, 5,000円,
+    5万円, 12.5万円, 100万円 in Japanese; ¥0, ¥5,000, ¥50k, ¥125k, ¥1M in English."""
+    # Japanese counts in 万 (10,000) from 10,000 on; English in thousands, then millions.
+    # Each message gets every unit and its translation picks the one it writes.
+    units = {"man": f"{value / 10_000:g}", "thousand": f"{value / 1_000:g}",
+             "million": f"{value / 1_000_000:g}"}  # fmt: skip
+    if value >= 1_000_000:
+        return pgettext("chart tick of a million yen or more", "{man}万円").format(**units)
     if value >= 10_000:
-        return f"{value / 10_000:g}万円"
-    return f"{value:,}円"
+        return pgettext("chart tick of 10,000 yen or more", "{man}万円").format(**units)
+    return money(value)
 
 
 def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
@@ -50,8 +62,8 @@ def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
         next_t = times[index + 1] if index + 1 < len(times) else end
         steps += [(x(t), y(balance)), (x(next_t), y(balance))]
     path = " ".join(f"{px:.1f},{py:.1f}" for px, py in steps)
-    first_label = timezone.localtime(points[0][0]).strftime("%Y/%m/%d")
-    last_label = timezone.localtime(points[-1][0]).strftime("%Y/%m/%d")
+    first = date_format(timezone.localtime(points[0][0]), "SHORT_DATE_FORMAT")
+    last = date_format(timezone.localtime(points[-1][0]), "SHORT_DATE_FORMAT")
     grid = format_html_join(
         "",
         '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-grid"/>'
@@ -69,12 +81,12 @@ def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
         '<text x="{right}" y="{bottom}" class="chart-label" text-anchor="end">{last}</text></svg>',
         w=WIDTH,
         h=HEIGHT,
-        label=f"元金残高の推移（{first_label}〜{last_label}）",
+        label=_("元金残高の推移（%(first)s〜%(last)s）") % {"first": first, "last": last},
         grid=grid,
         path=path,
         pad=LEFT,
         right=WIDTH - PAD,
         bottom=HEIGHT - 8,
-        first=first_label,
-        last=last_label,
+        first=first,
+        last=last,
     )

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import LoanContract, Member
 from portal import clock
+from portal.templatetags.portal_tags import money
 
 
 class Kind(models.TextChoices):
@@ -98,7 +99,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.amount:,}円"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {money(self.amount)}"
 
 
 class InterestFreeSource(models.TextChoices):
@@ -237,7 +238,7 @@ class Confirmation(models.Model):
         indexes = [models.Index(fields=["member", "created_at"], name="confirmation_member_age")]
 
     def __str__(self):
-        return f"{self.member} {self.operation} {self.amount:,}円"
+        return f"{self.member} {self.operation} {money(self.amount)}"
 
 
 class ReminderKind(models.TextChoices):
