@@ -6,13 +6,20 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from portal.templatetags.portal_tags import money
 
 WIDTH, HEIGHT, PAD, LEFT = 640, 220, 28, 84
 MAX_TICKS = 5  # gridlines above zero
+# How each language writes a round amount from a threshold on (largest first), as
+# (threshold, unit, format); below them the amount in full. Japanese counts in 万
+# (10,000), English in thousands and millions: locale data, like portal/formats.
+TICK_UNITS = {
+    "ja": [(10_000, 10_000, "{:g}万円")],
+    "en": [(1_000_000, 1_000_000, "¥{:g}M"), (10_000, 1_000, "¥{:g}k")],
+}
 
 
 def tick_step(top: int) -> int:
@@ -29,14 +36,9 @@ def tick_step(top: int) -> int:
 def tick_label(value: int) -> str:
     """Return an axis label as the page's language writes round amounts: 0円, 5,000円,
     5万円, 12.5万円, 100万円 in Japanese; ¥0, ¥5,000, ¥50k, ¥125k, ¥1M in English."""
-    # Japanese counts in 万 (10,000) from 10,000 on; English in thousands, then millions.
-    # Each message gets every unit and its translation picks the one it writes.
-    units = {"man": f"{value / 10_000:g}", "thousand": f"{value / 1_000:g}",
-             "million": f"{value / 1_000_000:g}"}  # fmt: skip
-    if value >= 1_000_000:
-        return pgettext("chart tick of a million yen or more", "{man}万円").format(**units)
-    if value >= 10_000:
-        return pgettext("chart tick of 10,000 yen or more", "{man}万円").format(**units)
+    for threshold, unit, written in TICK_UNITS.get(get_language(), TICK_UNITS["ja"]):
+        if value >= threshold:
+            return written.format(value / unit)
     return money(value)
 
 
