@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -121,9 +121,17 @@ class _Echo:
 # line are in the page's language, like the page it is downloaded from. What a program
 # reads stays the same in both: the order of the columns, and the values (times as
 # YYYY-MM-DD HH:MM:SS in Tokyo time, amounts as plain integers).
-CSV_HEADER = [_lazy("取引日時"), _lazy("受付日時"), _lazy("種類"), _lazy("お取引方法"),
-              _lazy("金額"), _lazy("うち遅延損害金"), _lazy("うち利息"), _lazy("うち元金"),
-              _lazy("取引後元金残高")]  # fmt: skip
+CSV_HEADER = [
+    gettext_lazy("取引日時"),
+    gettext_lazy("受付日時"),
+    gettext_lazy("種類"),
+    gettext_lazy("お取引方法"),
+    gettext_lazy("金額"),
+    gettext_lazy("うち遅延損害金"),
+    gettext_lazy("うち利息"),
+    gettext_lazy("うち元金"),
+    gettext_lazy("取引後元金残高"),
+]
 
 
 @require_safe
