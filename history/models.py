@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.models import LoanContract, Member
 from portal import clock
@@ -104,7 +105,7 @@ class LedgerEntry(models.Model):
 
 class InterestFreeSource(models.TextChoices):
     FIRST_TIME = "first_time", _("初回30日間無利息")
-    POINTS = "points", _("ポイント交換")
+    POINTS = "points", pgettext_lazy("interest-free reason", "ポイント交換")
     STAFF = "staff", _("当社付与")
 
 
