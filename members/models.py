@@ -10,7 +10,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from members import banks
 from portal import clock
@@ -387,9 +386,8 @@ class TransferAccount(models.Model):
 
     @property
     def masked_number(self) -> str:
-        """Return the account number as a confirmation page shows it (＊＊＊4567, in
-        English ***4567)."""
-        return pgettext("masked account number", "＊＊＊") + self.account_number[-4:]
+        """Return the account number as a confirmation page shows it (＊＊＊4567)."""
+        return "＊＊＊" + self.account_number[-4:]
 
 
 class LoginMethod(models.TextChoices):

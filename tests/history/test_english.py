@@ -15,7 +15,7 @@ from history import atm, services
 from history.models import Channel, Kind, LedgerEntry
 from history.reminders import send_due_notices
 from members.models import DueDay, StatementDelivery
-from tests.english import japanese_outside_data
+from tests.english import JAPANESE, assert_page_in_english
 from tests.factories import MemberFactory, TransferAccountFactory
 from tests.helpers import error_codes, nonce_of, tokyo
 
@@ -50,15 +50,6 @@ def log_in(client, member):
     return client
 
 
-def english_page(response, status=200) -> str:
-    """Return the page's HTML after checking it is English apart from its data."""
-    assert response.status_code == status
-    html = response.content.decode()
-    assert '<html lang="en">' in html
-    assert japanese_outside_data(html) == []
-    return html
-
-
 def borrower(**fields):
     """A member with a transfer account who borrowed 100,000 yen (no interest-free days)."""
     member = MemberFactory(**fields)
@@ -77,7 +68,7 @@ def debtor(db):
 
 @pytest.mark.parametrize("persona", ["standard", "delinquent", "interest_free", "paid_off"])
 def test_the_member_tops_loan_panel_in_english(english, persona_members, persona):
-    html = english_page(log_in(english, persona_members[persona]).get(MYPAGE_URL))
+    html = assert_page_in_english(log_in(english, persona_members[persona]).get(MYPAGE_URL))
     # The large figures put the yen sign before the number, as English writes it.
     hero = re.findall(r'class="hero-figure" data-(?:overdue|minimum-payment)="\d+">([^<]*)<', html)
     assert hero and all(figure.startswith("¥") for figure in hero)
@@ -90,7 +81,7 @@ def test_the_member_top_keeps_japanese_amounts_in_japanese(client, persona_membe
 
 def test_the_member_top_during_a_repayment_window(english, debtor, time_machine):
     time_machine.move_to(tokyo(2026, 12, 13, 23, 30), tick=False)  # a Sunday night
-    html = english_page(log_in(english, debtor).get(MYPAGE_URL))
+    html = assert_page_in_english(log_in(english, debtor).get(MYPAGE_URL))
     assert 'id="repayment-maintenance"' in html and "14 Dec, 07:00" in html
 
 
@@ -99,11 +90,11 @@ def test_the_member_top_during_a_repayment_window(english, debtor, time_machine)
 
 def test_the_history_with_its_totals_chart_and_pages(english, persona_members):
     member = persona_members["standard"]
-    html = english_page(log_in(english, member).get(HISTORY_URL))
+    html = assert_page_in_english(log_in(english, member).get(HISTORY_URL))
     assert 'class="balance-chart"' in html and 'aria-label="Principal balance over time (' in html
     assert re.search(r'class="chart-label" text-anchor="end">¥\d+k<', html)
     if LedgerEntry.objects.filter(member=member).count() > 20:
-        english_page(english.get(HISTORY_URL, {"page": "2"}))
+        assert_page_in_english(english.get(HISTORY_URL, {"page": "2"}))
 
 
 @pytest.mark.parametrize(
@@ -116,7 +107,7 @@ def test_the_history_with_its_totals_chart_and_pages(english, persona_members):
     ],
 )
 def test_the_history_filter_and_its_errors(english, debtor, query):
-    english_page(log_in(english, debtor).get(HISTORY_URL, query))
+    assert_page_in_english(log_in(english, debtor).get(HISTORY_URL, query))
 
 
 def test_the_csv_of_an_english_page_has_english_headers_and_the_same_columns(english, debtor):
@@ -127,7 +118,7 @@ def test_the_csv_of_an_english_page_has_english_headers_and_the_same_columns(eng
     assert header[:3] == ["Transaction date and time", "Received at", "Type"]
     assert len(header) == 9 and "Amount" in header
     assert [line[2] for line in lines] == ["Repayment", "Borrowing"]
-    assert not re.search("[\u3040-\u30ff\u4e00-\u9fff]", text)
+    assert not JAPANESE.search(text)
 
 
 # --- Borrowing and repayment ------------------------------------------------------------
@@ -135,41 +126,41 @@ def test_the_csv_of_an_english_page_has_english_headers_and_the_same_columns(eng
 
 def test_borrowing_from_the_form_to_the_done_page(english, debtor):
     log_in(english, debtor)
-    english_page(english.get(reverse("history:borrow")))
+    assert_page_in_english(english.get(reverse("history:borrow")))
     for amount in ("abc", "1", "9999999"):
-        errors = english_page(english.post(reverse("history:borrow"), {"amount": amount}))
+        errors = assert_page_in_english(english.post(reverse("history:borrow"), {"amount": amount}))
         assert 'data-error-code="' in errors
     confirmation = english.post(reverse("history:borrow"), {"amount": "20000"})
-    html = english_page(confirmation)
+    html = assert_page_in_english(confirmation)
     # The transfer account's bank, branch and holder are data in Japanese.
     assert re.search(r'<span class="keep" lang="ja">[^<]+</span>', html)
     assert "***" in html and "＊" not in html
     done = english.post(reverse("history:borrow-confirm"), {"nonce": nonce_of(confirmation)})
-    english_page(english.get(done.url))
+    assert_page_in_english(english.get(done.url))
 
 
 def test_borrowing_refused_without_a_transfer_account_and_while_overdue(
     english, persona_members, db
 ):
     log_in(english, MemberFactory())
-    html = english_page(english.get(reverse("history:borrow")))
+    html = assert_page_in_english(english.get(reverse("history:borrow")))
     assert 'data-error-code="no_transfer_account"' in html
 
     log_in(english, persona_members["delinquent"])
     refused = english.post(reverse("history:borrow"), {"amount": "10000"})
-    assert "contract_suspended" in error_codes(english_page(refused))
+    assert "contract_suspended" in error_codes(assert_page_in_english(refused))
 
 
 @pytest.mark.parametrize("persona", ["standard", "delinquent"])
 def test_repaying_from_the_form_to_the_done_page(english, persona_members, persona):
     log_in(english, persona_members[persona])
-    english_page(english.get(reverse("history:repay")))
-    errors = english_page(english.post(reverse("history:repay"), {"amount": "99999999"}))
+    assert_page_in_english(english.get(reverse("history:repay")))
+    errors = assert_page_in_english(english.post(reverse("history:repay"), {"amount": "99999999"}))
     assert 'data-error-code="amount_out_of_range"' in errors
     confirmation = english.post(reverse("history:repay"), {"amount": "12000"})
-    english_page(confirmation)
+    assert_page_in_english(confirmation)
     done = english.post(reverse("history:repay-confirm"), {"nonce": nonce_of(confirmation)})
-    english_page(english.get(done.url))
+    assert_page_in_english(english.get(done.url))
 
 
 def test_a_saturday_night_transfer_in_english(english, debtor, time_machine):
@@ -177,10 +168,10 @@ def test_a_saturday_night_transfer_in_english(english, debtor, time_machine):
     log_in(english, debtor)
     confirmation = english.post(reverse("history:borrow"), {"amount": "10000"})
     done = english.post(reverse("history:borrow-confirm"), {"nonce": nonce_of(confirmation)})
-    html = english_page(english.get(done.url))
+    html = assert_page_in_english(english.get(done.url))
     assert "data-paid-out-at=" in html
     refused = english.post(reverse("history:repay"), {"amount": "10000"})
-    assert "payout_pending" in error_codes(english_page(refused))
+    assert "payout_pending" in error_codes(assert_page_in_english(refused))
 
 
 # --- Interest inquiry, simulator, mail settings ----------------------------------------
@@ -189,10 +180,10 @@ def test_a_saturday_night_transfer_in_english(english, debtor, time_machine):
 @pytest.mark.parametrize("persona", ["standard", "delinquent", "interest_free", "paid_off"])
 def test_the_interest_inquiry(english, persona_members, persona):
     log_in(english, persona_members[persona])
-    english_page(english.get(INTEREST_URL))
-    html = english_page(english.get(INTEREST_URL, {"repayment_date": "2026-12-20"}))
+    assert_page_in_english(english.get(INTEREST_URL))
+    html = assert_page_in_english(english.get(INTEREST_URL, {"repayment_date": "2026-12-20"}))
     assert 'id="interest-result"' in html and "If you repay on 20 Dec 2026" in html
-    english_page(english.get(INTEREST_URL, {"repayment_date": "2030-01-01"}))
+    assert_page_in_english(english.get(INTEREST_URL, {"repayment_date": "2030-01-01"}))
 
 
 @pytest.mark.parametrize(
@@ -207,26 +198,26 @@ def test_the_interest_inquiry(english, persona_members, persona):
     ],
 )
 def test_the_simulator(english, db, query):
-    english_page(english.get(SIMULATOR_URL, query))
+    assert_page_in_english(english.get(SIMULATOR_URL, query))
 
 
 def test_the_reminder_and_transaction_mail_settings(english, debtor):
     log_in(english, debtor)
-    english_page(english.get(reverse("history:settings-reminder")))
+    assert_page_in_english(english.get(reverse("history:settings-reminder")))
     invalid = english.post(reverse("history:settings-reminder"), {"enabled": "on"})
-    english_page(invalid)
+    assert_page_in_english(invalid)
     english.post(
         reverse("history:settings-reminder"), {"enabled": "on", "days_before": 2, "hour": 8}
     )
-    html = english_page(english.get(reverse("members:settings")))
+    html = assert_page_in_english(english.get(reverse("members:settings")))
     assert "Sent 2 days before the due date at 8:00" in html
-    english_page(english.get(reverse("history:settings-transaction-mail")))
-    english_page(english.post(reverse("history:settings-transaction-mail"), {}))
+    assert_page_in_english(english.get(reverse("history:settings-transaction-mail")))
+    assert_page_in_english(english.post(reverse("history:settings-transaction-mail"), {}))
 
 
 def test_the_reminder_setting_asks_for_a_verified_address_first(english, db):
     log_in(english, MemberFactory(email_verified=False))
-    html = english_page(english.get(reverse("history:settings-reminder")))
+    html = assert_page_in_english(english.get(reverse("history:settings-reminder")))
     assert 'data-error-code="email_not_verified"' in html
 
 
@@ -237,32 +228,34 @@ def test_the_reminder_setting_asks_for_a_verified_address_first(english, db):
 def test_the_smartphone_atm_on_both_sides(english, debtor, operation):
     session, token = atm.start_session()
     screen = reverse("atm:session", kwargs={"token": token})
-    english_page(english.get(ATM_START_URL))
-    assert 'data-atm-state="waiting"' in english_page(english.get(screen))
+    assert_page_in_english(english.get(ATM_START_URL))
+    assert 'data-atm-state="waiting"' in assert_page_in_english(english.get(screen))
 
     log_in(english, debtor)
-    english_page(english.get(ATM_URL))
+    assert_page_in_english(english.get(ATM_URL))
     wrong = {"code": "000000" if session.code != "000000" else "999999"}
-    errors = english_page(english.post(ATM_URL, {**wrong, "operation": operation, "amount": "1"}))
+    errors = assert_page_in_english(
+        english.post(ATM_URL, {**wrong, "operation": operation, "amount": "1"})
+    )
     assert "atm_amount_unit" in error_codes(errors)
     form = {"code": session.code, "operation": operation, "amount": "20000"}
     confirmation = english.post(ATM_URL, form)
-    english_page(confirmation)
-    assert 'data-atm-state="claimed"' in english_page(english.get(screen))
+    assert_page_in_english(confirmation)
+    assert 'data-atm-state="claimed"' in assert_page_in_english(english.get(screen))
     done = english.post(reverse("history:atm-confirm"), {"nonce": nonce_of(confirmation)})
-    english_page(english.get(done.url))
-    assert 'data-atm-state="done"' in english_page(english.get(screen))
+    assert_page_in_english(english.get(done.url))
+    assert 'data-atm-state="done"' in assert_page_in_english(english.get(screen))
 
 
 def test_the_atm_screen_cancelled_and_expired(english, db, time_machine):
     _session, token = atm.start_session()
     screen = reverse("atm:session", kwargs={"token": token})
     english.post(reverse("atm:session-cancel", kwargs={"token": token}))
-    assert 'data-atm-state="cancelled"' in english_page(english.get(screen))
+    assert 'data-atm-state="cancelled"' in assert_page_in_english(english.get(screen))
 
     _session, token = atm.start_session()
     time_machine.shift(dt.timedelta(minutes=4))
-    html = english_page(english.get(reverse("atm:session", kwargs={"token": token})))
+    html = assert_page_in_english(english.get(reverse("atm:session", kwargs={"token": token})))
     assert 'data-atm-state="expired"' in html
 
 
@@ -271,7 +264,7 @@ def test_the_atm_refuses_an_unknown_code_in_english(english, debtor):
     session, _token = atm.start_session()
     unknown = "000000" if session.code != "000000" else "999999"
     refused = english.post(ATM_URL, {"code": unknown, "operation": "withdraw", "amount": "1000"})
-    assert "atm_code_unknown" in error_codes(english_page(refused))
+    assert "atm_code_unknown" in error_codes(assert_page_in_english(refused))
 
 
 # --- Mails ------------------------------------------------------------------------------
@@ -280,8 +273,7 @@ def test_the_atm_refuses_an_unknown_code_in_english(english, debtor):
 def english_mail(message, member) -> str:
     """Return the mail's text after checking it is English apart from the member's name."""
     text = f"{message.subject}\n{message.body}".replace(member.name_kanji, "")
-    japanese = re.findall(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uffef]+", text)
-    assert japanese == [], text
+    assert JAPANESE.findall(text) == [], text
     return text
 
 
