@@ -1,10 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class HistoryConfig(AppConfig):
     name = "history"
-    verbose_name = _("お取引")
+    verbose_name = "お取引"
 
     def ready(self):
         from history.views import mypage_panel, settings_rows
