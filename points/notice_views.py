@@ -22,7 +22,9 @@ def mypage_panel(request: HttpRequest):
     context = {
         "unread": visible.filter(is_read=False).count(),
         "latest": list(
-            visible.only("id", "title", "published_from", "points")[: notices.PANEL_NOTICES]
+            visible.only("id", "title", "title_en", "published_from", "points")[
+                : notices.PANEL_NOTICES
+            ]
         ),
     }
     return render_to_string("points/includes/notices_panel.html", context, request=request)
