@@ -34,7 +34,7 @@ def mypage_panel(request: HttpRequest):
 @member_required
 @never_cache
 def notice_list(request):
-    listed = notices.visible_to(request.user).defer("body")
+    listed = notices.visible_to(request.user).defer("body", "body_en")
     page = Paginator(listed, NOTICES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "points/notice_list.html", {"page": page})
 
