@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
@@ -8,7 +9,7 @@ class DemoConfig(AppConfig):
     """
 
     name = "demo"
-    verbose_name = "デモ"
+    verbose_name = _("デモ")
 
     def ready(self):
         from demo.personas import RESERVED_WEB_IDS

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PointsConfig(AppConfig):
     name = "points"
-    verbose_name = "ポイント"
+    verbose_name = _("ポイント")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
