@@ -53,9 +53,12 @@ screenshots: $(VENV)/.requirements-dev
 PO := locale/en/LC_MESSAGES/django.po
 messages: $(VENV)/.requirements-dev
 	PORTAL_BASE_URL=http://x $(BIN)/python manage.py makemessages
+	# The old catalog's untranslated entries are left out of what is merged: msgmerge keeps
+	# an empty plural entry of it rather than take the compendium's translation.
 	for part in locale/en/parts/*.po; do \
-		[ -e "$$part" ] && msgmerge --quiet --no-fuzzy-matching --compendium "$$part" -o $(PO) $(PO) $(PO); \
-	done; true
+		[ -e "$$part" ] && msgattrib --force-po --translated -o $(PO).translated $(PO) && \
+		msgmerge --quiet --no-fuzzy-matching --compendium "$$part" -o $(PO) $(PO).translated $(PO); \
+	done; rm -f $(PO).translated; true
 	msgfmt --check --statistics -o locale/en/LC_MESSAGES/django.mo $(PO)
 
 lint: $(VENV)/.requirements-dev

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from demo.notices import reset_demo_notices_and_coupons
 from history.models import MailPreference
@@ -60,8 +61,8 @@ class Persona:
 PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="standard",
-        title="標準的な会員",
-        demonstrates=(
+        title=_("標準的な会員"),
+        demonstrates=_(
             "カードでもWeb-IDでもログインでき、残高とポイントがある典型的な会員。"
             "この会員あてのお知らせ（ポイント付き）があり、"
             "返済期日お知らせメールは期日の7日前の9時に届く設定。"
@@ -78,8 +79,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="card_only",
-        title="Web-ID未登録",
-        demonstrates="カード番号・暗証番号でのみログインできる会員（Web-ID登録の案内）。",
+        title=_("Web-ID未登録"),
+        demonstrates=_("カード番号・暗証番号でのみログインできる会員（Web-ID登録の案内）。"),
         member_number="100000002",
         card_number="1000000002",
         pin="2222",
@@ -90,8 +91,10 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="webid_locked",
-        title="Web-IDロック中",
-        demonstrates="パスワードを続けて誤りWeb-IDがロックされた会員。カードではログインできる。",
+        title=_("Web-IDロック中"),
+        demonstrates=_(
+            "パスワードを続けて誤りWeb-IDがロックされた会員。カードではログインできる。"
+        ),
         member_number="100000003",
         card_number="1000000003",
         pin="3333",
@@ -103,8 +106,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="card_locked",
-        title="カード暗証番号ロック中",
-        demonstrates="暗証番号を続けて誤りカードがロックされた会員。Web-IDではログインできる。",
+        title=_("カード暗証番号ロック中"),
+        demonstrates=_("暗証番号を続けて誤りカードがロックされた会員。Web-IDではログインできる。"),
         member_number="100000004",
         card_number="1000000004",
         pin="4444",
@@ -116,8 +119,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="terminated",
-        title="解約済み",
-        demonstrates="正しい認証情報でも「ご契約が終了しています」となる会員。",
+        title=_("解約済み"),
+        demonstrates=_("正しい認証情報でも「ご契約が終了しています」となる会員。"),
         member_number="100000005",
         card_number="1000000005",
         pin="5555",
@@ -130,8 +133,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="delinquent",
-        title="延滞中",
-        demonstrates=(
+        title=_("延滞中"),
+        demonstrates=_(
             "約定返済日を過ぎても未入金。ログインすると延滞のお知らせが表示され、"
             "新たなお借入れはできない。延滞のお知らせメールは初期化のたびに送信対象になる。"
         ),
@@ -149,8 +152,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="interest_free",
-        title="初回無利息期間中",
-        demonstrates="初めてのお借入れから30日間の無利息期間中の会員（15桁のカード番号）。",
+        title=_("初回無利息期間中"),
+        demonstrates=_("初めてのお借入れから30日間の無利息期間中の会員（15桁のカード番号）。"),
         member_number="100000007",
         card_number="498000000000007",
         pin="7777",
@@ -162,8 +165,10 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="points_rich",
-        title="ポイントが多い会員",
-        demonstrates="すべてのポイント交換（合計1,390ポイント）ができるだけのポイントを持つ会員。",
+        title=_("ポイントが多い会員"),
+        demonstrates=_(
+            "すべてのポイント交換（合計1,390ポイント）ができるだけのポイントを持つ会員。"
+        ),
         member_number="100000008",
         card_number="1000000008",
         pin="8888",
@@ -177,8 +182,8 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="paid_off",
-        title="完済済み",
-        demonstrates="残高0円。限度額いっぱいまでお借入れできる会員。",
+        title=_("完済済み"),
+        demonstrates=_("残高0円。限度額いっぱいまでお借入れできる会員。"),
         member_number="100000009",
         card_number="1000000009",
         pin="9999",
@@ -190,8 +195,10 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         key="new_device",
-        title="新しい端末からのログイン",
-        demonstrates="初めてのブラウザからログインすると「新しい端末からのログイン」通知メールが届く会員。",
+        title=_("新しい端末からのログイン"),
+        demonstrates=_(
+            "初めてのブラウザからログインすると「新しい端末からのログイン」通知メールが届く会員。"
+        ),
         member_number="100000010",
         card_number="1000000010",
         pin="1010",

@@ -1,5 +1,7 @@
 """The demo pages (only with PORTAL_DEMO): the personas and the demo mailbox (SPEC §9)."""
 
+import re
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
@@ -31,6 +33,19 @@ class DemoOnlyMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
+# Kana, CJK ideographs and the full-width brackets of a Japanese subject (【…】).
+_JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uffef]")
+
+
+def mail_language(mail: MailboxMessage) -> str:
+    """Return the language a mail was written in ("ja" or "en"), for its lang attribute.
+
+    A mail is in its recipient's language; its subject, which the portal writes whole
+    (no member data in it), tells which.
+    """
+    return "ja" if _JAPANESE.search(mail.subject) else "en"
+
+
 class MailboxListView(DemoOnlyMixin, ListView):
     """The demo mailbox: every e-mail the portal sent, newest first."""
 
@@ -48,7 +63,9 @@ class MailboxListView(DemoOnlyMixin, ListView):
         return mails.filter(to__icontains=to) if to else mails
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(filter_form=self.filter_form, **kwargs)
+        context = super().get_context_data(filter_form=self.filter_form, **kwargs)
+        context["mails"] = [(mail, mail_language(mail)) for mail in context["mails"]]
+        return context
 
 
 class MailboxDetailView(DemoOnlyMixin, DetailView):
@@ -56,3 +73,8 @@ class MailboxDetailView(DemoOnlyMixin, DetailView):
     template_name = "demo/mailbox_detail.html"
     context_object_name = "mail"
     http_method_names = ["get", "head"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["mail_lang"] = mail_language(self.object)
+        return context

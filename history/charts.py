@@ -3,11 +3,23 @@
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from portal.templatetags.portal_tags import money
 
 WIDTH, HEIGHT, PAD, LEFT = 640, 220, 28, 84
 MAX_TICKS = 5  # gridlines above zero
+# How each language writes a round amount from a threshold on (largest first), as
+# (threshold, unit, format); below them the amount in full. Japanese counts in 万
+# (10,000), English in thousands and millions: locale data, like portal/formats.
+TICK_UNITS = {
+    "ja": [(10_000, 10_000, "{:g}万円")],
+    "en": [(1_000_000, 1_000_000, "¥{:g}M"), (10_000, 1_000, "¥{:g}k")],
+}
 
 
 def tick_step(top: int) -> int:
@@ -22,10 +34,12 @@ def tick_step(top: int) -> int:
 
 
 def tick_label(value: int) -> str:
-    """Return an axis label as Japanese write amounts: 0円, 5,000円, 5万円, 12.5万円."""
-    if value >= 10_000:
-        return f"{value / 10_000:g}万円"
-    return f"{value:,}円"
+    """Return an axis label as the page's language writes round amounts: 0円, 5,000円,
+    5万円, 12.5万円, 100万円 in Japanese; ¥0, ¥5,000, ¥50k, ¥125k, ¥1M in English."""
+    for threshold, unit, written in TICK_UNITS.get(get_language(), TICK_UNITS["ja"]):
+        if value >= threshold:
+            return written.format(value / unit)
+    return money(value)
 
 
 def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
@@ -50,8 +64,8 @@ def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
         next_t = times[index + 1] if index + 1 < len(times) else end
         steps += [(x(t), y(balance)), (x(next_t), y(balance))]
     path = " ".join(f"{px:.1f},{py:.1f}" for px, py in steps)
-    first_label = timezone.localtime(points[0][0]).strftime("%Y/%m/%d")
-    last_label = timezone.localtime(points[-1][0]).strftime("%Y/%m/%d")
+    first = date_format(timezone.localtime(points[0][0]), "SHORT_DATE_FORMAT")
+    last = date_format(timezone.localtime(points[-1][0]), "SHORT_DATE_FORMAT")
     grid = format_html_join(
         "",
         '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-grid"/>'
@@ -69,12 +83,12 @@ def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
         '<text x="{right}" y="{bottom}" class="chart-label" text-anchor="end">{last}</text></svg>',
         w=WIDTH,
         h=HEIGHT,
-        label=f"元金残高の推移（{first_label}〜{last_label}）",
+        label=_("元金残高の推移（%(first)s〜%(last)s）") % {"first": first, "last": last},
         grid=grid,
         path=path,
         pad=LEFT,
         right=WIDTH - PAD,
         bottom=HEIGHT - 8,
-        first=first_label,
-        last=last_label,
+        first=first,
+        last=last,
     )

@@ -3,6 +3,7 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from history.models import AtmOperation, Kind
@@ -218,12 +219,15 @@ class ReminderForm(forms.Form):
     days_before = forms.TypedChoiceField(
         label=_("ご返済期日の何日前に送るか"),
         coerce=int,
-        choices=[(days, f"{days}日前") for days in DAYS_BEFORE_CHOICES],
+        choices=lambda: [
+            (days, ngettext("%(days)s日前", "%(days)s日前", days) % {"days": days})
+            for days in DAYS_BEFORE_CHOICES
+        ],
     )
     hour = forms.TypedChoiceField(
         label=_("送信する時刻"),
         coerce=int,
-        choices=[(hour, f"{hour}時") for hour in HOUR_CHOICES],
+        choices=lambda: [(hour, gettext("%(hour)s時") % {"hour": hour}) for hour in HOUR_CHOICES],
         help_text=_("選んだ時刻から順に送信します（日本時間）。"),
     )
 

@@ -1,9 +1,11 @@
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.models import LoanContract, Member
 from portal import clock
+from portal.templatetags.portal_tags import money
 
 
 class Kind(models.TextChoices):
@@ -98,12 +100,12 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.amount:,}円"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {money(self.amount)}"
 
 
 class InterestFreeSource(models.TextChoices):
     FIRST_TIME = "first_time", _("初回30日間無利息")
-    POINTS = "points", _("ポイント交換")
+    POINTS = "points", pgettext_lazy("interest-free reason", "ポイント交換")
     STAFF = "staff", _("当社付与")
 
 
@@ -237,7 +239,7 @@ class Confirmation(models.Model):
         indexes = [models.Index(fields=["member", "created_at"], name="confirmation_member_age")]
 
     def __str__(self):
-        return f"{self.member} {self.operation} {self.amount:,}円"
+        return f"{self.member} {self.operation} {money(self.amount)}"
 
 
 class ReminderKind(models.TextChoices):

@@ -15,6 +15,7 @@ import datetime as dt
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from history import schedule
 from history.models import DueStatus, Reminder, ReminderKind
@@ -30,7 +31,7 @@ HOUR_CHOICES = range(24)
 # defaults), and overdue notices at 9:00 too.
 DEFAULT_HOUR = 9
 # Where overdue notices tell members to transfer a repayment (a fictional account).
-REPAYMENT_TRANSFER_ACCOUNT = "デモ銀行 本店営業部 普通預金 7654321（架空の口座）"
+REPAYMENT_TRANSFER_ACCOUNT = _("デモ銀行 本店営業部 普通預金 7654321（架空の口座）")
 
 
 def send_time(*, due_date: dt.date, days_before: int, hour: int) -> dt.datetime:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -116,22 +117,36 @@ class _Echo:
         return value
 
 
-CSV_HEADER = ["取引日時", "受付日時", "種類", "お取引方法", "金額", "うち遅延損害金", "うち利息",
-              "うち元金", "取引後元金残高"]  # fmt: skip
+# The CSV is for the member's spreadsheet, so its header and the kind and channel of each
+# line are in the page's language, like the page it is downloaded from. What a program
+# reads stays the same in both: the order of the columns, and the values (times as
+# YYYY-MM-DD HH:MM:SS in Tokyo time, amounts as plain integers).
+CSV_HEADER = [
+    gettext_lazy("取引日時"),
+    gettext_lazy("受付日時"),
+    gettext_lazy("種類"),
+    gettext_lazy("お取引方法"),
+    gettext_lazy("金額"),
+    gettext_lazy("うち遅延損害金"),
+    gettext_lazy("うち利息"),
+    gettext_lazy("うち元金"),
+    gettext_lazy("取引後元金残高"),
+]
 
 
 @require_safe
 @member_required
 @never_cache
 def history_csv(request):
-    """The filtered history as CSV, UTF-8 with BOM so spreadsheets read the Japanese text."""
+    """The filtered history as CSV, UTF-8 with BOM so spreadsheets read the Japanese text
+    (see CSV_HEADER for its language)."""
     _form, history = _history_filter(request)
     entries = history.shown
     writer = csv.writer(_Echo())
     kinds, channels = dict(Kind.choices), dict(Channel.choices)
 
     def rows():
-        yield "\ufeff" + writer.writerow(CSV_HEADER)
+        yield "\ufeff" + writer.writerow([str(title) for title in CSV_HEADER])
         for entry in entries.newest_first().iterator(chunk_size=2000):
             yield writer.writerow(
                 [

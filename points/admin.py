@@ -39,7 +39,8 @@ class NoticeForm(forms.ModelForm):
 
     class Meta:
         model = Notice
-        fields = ["title", "body", "published_from", "published_until", "points", "audience"]
+        fields = ["title", "body", "title_en", "body_en", "published_from", "published_until",
+                  "points", "audience"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +97,7 @@ class NoticeAdmin(admin.ModelAdmin):
     date_hierarchy = "published_from"
     fieldsets = [
         (None, {"fields": ["title", "body"]}),
+        (_("英語版（任意）"), {"fields": ["title_en", "body_en"]}),
         (_("掲載期間"), {"fields": ["published_from", "published_until"]}),
         (_("閲覧ポイントと対象"), {"fields": ["points", "audience", "recipient_numbers"]}),
     ]
@@ -117,7 +119,8 @@ class CouponAdmin(admin.ModelAdmin):
     list_display = ["shop", "offer", "code", "valid_from", "valid_until", "is_valid_today"]
     search_fields = ["shop", "offer", "code"]
     date_hierarchy = "valid_from"
-    fields = ["shop", "offer", "code", "terms", "valid_from", "valid_until", "image"]
+    fields = ["shop", "offer", "code", "terms", "shop_en", "offer_en", "terms_en", "valid_from",
+              "valid_until", "image"]  # fmt: skip
 
     @admin.display(boolean=True, description=_("本日有効"))
     def is_valid_today(self, coupon):

@@ -1,7 +1,10 @@
 """The member's coupons: the list, one coupon full-screen, its image (points/coupons.py)."""
 
+import datetime as dt
+
 from django.http import FileResponse
 from django.shortcuts import render
+from django.utils.dateformat import format as format_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -29,6 +32,8 @@ def coupon_detail(request, pk: int):
         "qr_svg": mark_safe(coupons.qr_svg(coupon)),
         # Whole seconds: every browser's Date.parse reads that ISO form.
         "now": clock.now().replace(microsecond=0),
+        # The clock's month names, if the page's date format writes them ("Dec").
+        "month_names": [format_date(dt.date(2000, month, 1), "M") for month in range(1, 13)],
     }
     return render(request, "points/coupon_detail.html", context)
 

@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
@@ -101,6 +102,10 @@ class PointEntry(models.Model):
     points = models.IntegerField(_("ポイント"))
     balance_after = models.PositiveIntegerField(_("残高"))
     note = models.CharField(_("摘要"), max_length=200, blank=True)
+    # A redemption's benefit period, so that the history tells it in the page's language
+    # (the note keeps it in Japanese for staff).
+    benefit_first_day = models.DateField(_("特典の開始日"), null=True, blank=True)
+    benefit_last_day = models.DateField(_("特典の終了日"), null=True, blank=True)
 
     objects = PointEntryQuerySet.as_manager()
 
@@ -127,6 +132,11 @@ class PointEntry(models.Model):
             models.CheckConstraint(
                 name="point_entry_balance_after", condition=Q(balance_after__gte=0)
             ),
+            models.CheckConstraint(
+                name="point_entry_benefit_period",
+                condition=Q(benefit_first_day__isnull=True, benefit_last_day__isnull=True)
+                | Q(benefit_last_day__gte=models.F("benefit_first_day")),
+            ),
         ]
 
     def __str__(self):
@@ -139,6 +149,34 @@ class PointEntry(models.Model):
 
 # --- Notices (お知らせ) and coupons (アプリdeクーポン) ----------------------------------
 # Their rules are in points.notices and points.coupons.
+
+
+class Localized(str):
+    """Staff-written text as a page in the active language shows it, with the language it
+    is written in (`lang`, for the element's lang attribute)."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str):
+        localized = super().__new__(cls, text)
+        localized.lang = lang
+        return localized
+
+
+class EnglishVersions:
+    """Staff write in Japanese and may add an English version of a field (`<field>_en`):
+    pages in another language than Japanese show it when it is filled, the Japanese
+    otherwise."""
+
+    def localized(self, field: str) -> Localized:
+        if not (translation.get_language() or "ja").startswith("ja"):
+            english = getattr(self, f"{field}_en", "")
+            if english:
+                return Localized(english, "en")
+        return Localized(getattr(self, field), "ja")
+
+
+ENGLISH_VERSION_HELP = _("英語のページで表示します（空欄なら日本語を表示）")
 
 
 def validate_notice_points(value: int) -> None:
@@ -180,12 +218,18 @@ class NoticeQuerySet(models.QuerySet):
         return self.order_by("-published_from", "-id")
 
 
-class Notice(models.Model):
+class Notice(EnglishVersions, models.Model):
     """A notice staff publish on the member page; reading it may earn points (SPEC §7)."""
 
     title = models.CharField(_("タイトル"), max_length=100)
     body = models.TextField(
         _("本文"), max_length=5000, help_text=_("テキストのみ（改行はそのまま表示されます）")
+    )
+    title_en = models.CharField(
+        _("タイトル（英語）"), max_length=100, blank=True, help_text=ENGLISH_VERSION_HELP
+    )
+    body_en = models.TextField(
+        _("本文（英語）"), max_length=5000, blank=True, help_text=ENGLISH_VERSION_HELP
     )
     published_from = models.DateTimeField(_("掲載開始"), default=clock.now)
     published_until = models.DateTimeField(
@@ -315,11 +359,17 @@ class CouponQuerySet(models.QuerySet):
         return self.filter(valid_from__lte=day, valid_until__gte=day)
 
 
-class Coupon(models.Model):
+class Coupon(EnglishVersions, models.Model):
     """A coupon staff define; members show it at the shop (SPEC §7, アプリdeクーポン)."""
 
     shop = models.CharField(_("店舗・ブランド"), max_length=100)
     offer = models.CharField(_("特典内容"), max_length=200)
+    shop_en = models.CharField(
+        _("店舗・ブランド（英語）"), max_length=100, blank=True, help_text=ENGLISH_VERSION_HELP
+    )
+    offer_en = models.CharField(
+        _("特典内容（英語）"), max_length=200, blank=True, help_text=ENGLISH_VERSION_HELP
+    )
     code = models.CharField(
         _("クーポンコード"),
         max_length=32,
@@ -333,6 +383,9 @@ class Coupon(models.Model):
         help_text=_("店頭で読み取る・読み上げるコード（例: CAFE-2026）"),
     )
     terms = models.TextField(_("ご利用条件"), max_length=1000, blank=True)
+    terms_en = models.TextField(
+        _("ご利用条件（英語）"), max_length=1000, blank=True, help_text=ENGLISH_VERSION_HELP
+    )
     valid_from = models.DateField(_("有効期間（開始日）"))
     valid_until = models.DateField(_("有効期間（終了日）"), help_text=_("この日まで使えます"))
     image = models.FileField(

@@ -22,7 +22,9 @@ def mypage_panel(request: HttpRequest):
     context = {
         "unread": visible.filter(is_read=False).count(),
         "latest": list(
-            visible.only("id", "title", "published_from", "points")[: notices.PANEL_NOTICES]
+            visible.only("id", "title", "title_en", "published_from", "points")[
+                : notices.PANEL_NOTICES
+            ]
         ),
     }
     return render_to_string("points/includes/notices_panel.html", context, request=request)
@@ -32,7 +34,7 @@ def mypage_panel(request: HttpRequest):
 @member_required
 @never_cache
 def notice_list(request):
-    listed = notices.visible_to(request.user).defer("body")
+    listed = notices.visible_to(request.user).defer("body", "body_en")
     page = Paginator(listed, NOTICES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "points/notice_list.html", {"page": page})
 

@@ -20,6 +20,7 @@ class Redemption(Operation):
     name = "redeem"
     namespace = "points"
     title = _("ポイント交換")
+    confirm_title = _("ポイント交換の確認")
     form_class = RedemptionForm
     form_template = "points/redeem_form.html"
     confirm_template = "points/redeem_confirm.html"

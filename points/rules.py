@@ -6,6 +6,8 @@ Pure values and functions of dates; the ledger's writes are in points.services.
 import dataclasses
 import datetime as dt
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 JOIN_POINTS = 100
@@ -36,6 +38,14 @@ BENEFITS = {
         Benefit("interest_free_30", 700, _("無利息30日間"), interest_free_days=30),
     )
 }
+
+
+def redemption_note(benefit: Benefit, first_day: dt.date, last_day: dt.date) -> str:
+    """Return the note of a redemption's entry, for staff: in Japanese whatever the member
+    reads (「無利息15日間（2026/12/09〜2026/12/23）」); pages tell it from the entry's
+    benefit and period in their own language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{benefit.label}（{first_day:%Y/%m/%d}〜{last_day:%Y/%m/%d}）"
 
 
 def month_reference(day: dt.date) -> str:

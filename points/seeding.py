@@ -58,7 +58,9 @@ class _Simulation:
         self.entries: list[PointEntry] = []
         self.waivers: list[AtmFeeWaiver] = []
 
-    def book(self, at: dt.datetime, reason: str, points: int, reference="", note="") -> None:
+    def book(
+        self, at: dt.datetime, reason: str, points: int, reference="", note="", period=None
+    ) -> None:
         self.account.balance += points
         self.entries.append(
             PointEntry(
@@ -69,6 +71,8 @@ class _Simulation:
                 points=points,
                 balance_after=self.account.balance,
                 note=note,
+                benefit_first_day=period[0] if period else None,
+                benefit_last_day=period[1] if period else None,
             )
         )
 
@@ -126,8 +130,9 @@ def simulate(
             and (waived_until is None or waived_until < buy_on)
         ):
             waived_until = rules.end_of_next_month(buy_on)
-            note = f"{benefit.label}（{buy_on:%Y/%m/%d}〜{waived_until:%Y/%m/%d}）"
-            simulation.book(at, Reason.REDEMPTION, -benefit.cost, benefit.key, note)
+            note = rules.redemption_note(benefit, buy_on, waived_until)
+            period = (buy_on, waived_until)
+            simulation.book(at, Reason.REDEMPTION, -benefit.cost, benefit.key, note, period)
             simulation.waivers.append(
                 AtmFeeWaiver(
                     member=member,

@@ -1,11 +1,29 @@
 """Reads of the point ledger."""
 
+import re
+from collections.abc import Iterable
+
 from django.db.models import OuterRef, Subquery
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from history.models import AtmFeeWaiver
 from members.models import Member
-from points.models import IncomeCertificate, PointAccount, PointEntry, PointEntryQuerySet
+from points.models import (
+    IncomeCertificate,
+    Localized,
+    Notice,
+    PointAccount,
+    PointEntry,
+    PointEntryQuerySet,
+    Reason,
+)
+from points.rules import BENEFITS
 from portal import clock
+
+# Kana and CJK ideographs: a note staff wrote in Japanese.
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def account_of(member: Member) -> PointAccount | None:
@@ -21,6 +39,60 @@ def balance_of(member: Member) -> int | None:
 def history_of(member: Member) -> PointEntryQuerySet:
     """Return the member's point entries, newest first."""
     return PointEntry.objects.for_member(member).newest_first()
+
+
+def describe(entries: Iterable[PointEntry]) -> list[PointEntry]:
+    """Give each entry its `detail`: what the history shows under the reason, in the page's
+    language (a Localized, or "" for nothing), in two queries at most.
+
+    A redemption tells its benefit and period, a notice's points the notice's title, the
+    certificate's points the certificate's number; a staff grant or deduction the reason
+    staff wrote. The stored Japanese note is the fallback (marked as Japanese) for what
+    is no longer there (a deleted notice).
+    """
+    entries = list(entries)
+    notice_ids = [
+        int(entry.reference)
+        for entry in entries
+        if entry.reason == Reason.NOTICE and entry.reference.isdigit()
+    ]
+    notices = Notice.objects.only("title", "title_en").in_bulk(notice_ids) if notice_ids else {}
+    certificate_entries = [e.pk for e in entries if e.reason == Reason.INCOME_CERTIFICATE]
+    certificates = (
+        dict(
+            IncomeCertificate.objects.filter(point_entry__in=certificate_entries).values_list(
+                "point_entry_id", "pk"
+            )
+        )
+        if certificate_entries
+        else {}
+    )
+    for entry in entries:
+        entry.detail = _detail(entry, notices, certificates)
+    return entries
+
+
+def _detail(entry: PointEntry, notices: dict, certificates: dict) -> Localized | str:
+    language = translation.get_language() or "ja"
+    if entry.reason == Reason.REDEMPTION and entry.reference in BENEFITS:
+        label = BENEFITS[entry.reference].label
+        if entry.benefit_first_day and entry.benefit_last_day:
+            label = _("%(benefit)s（%(first)s〜%(last)s）") % {
+                "benefit": label,
+                "first": date_format(entry.benefit_first_day, "SHORT_DATE_FORMAT"),
+                "last": date_format(entry.benefit_last_day, "SHORT_DATE_FORMAT"),
+            }
+        return Localized(label, language)
+    if entry.reason == Reason.NOTICE and entry.reference.isdigit():
+        notice = notices.get(int(entry.reference))
+        if notice is not None:
+            return notice.localized("title")
+    if entry.reason == Reason.INCOME_CERTIFICATE and entry.pk in certificates:
+        number = _("収入証明書類 #%(number)s") % {"number": certificates[entry.pk]}
+        return Localized(number, language)
+    if not entry.note:
+        return ""
+    return Localized(entry.note, "ja" if _JAPANESE.search(entry.note) else "en")
 
 
 def certificates_of(member: Member) -> list[IncomeCertificate]:

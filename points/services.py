@@ -5,8 +5,11 @@ and updates the running balance, in one transaction; so parallel requests of one
 are serialised, the balance is the sum of the entries and never negative.
 """
 
+import datetime as dt
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from history import selectors as history_selectors
@@ -37,7 +40,13 @@ def _locked_account(member: Member) -> PointAccount:
 
 
 def _book(
-    account: PointAccount, *, points: int, reason: str, reference: str = "", note: str = ""
+    account: PointAccount,
+    *,
+    points: int,
+    reason: str,
+    reference: str = "",
+    note: str = "",
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> PointEntry:
     balance = account.balance + points
     if balance < 0:
@@ -54,6 +63,8 @@ def _book(
         points=points,
         balance_after=balance,
         note=note,
+        benefit_first_day=period[0] if period else None,
+        benefit_last_day=period[1] if period else None,
     )
     account.balance = balance
     account.save(update_fields=["balance"])
@@ -146,7 +157,7 @@ def _check_redemption(*, member: Member, balance: int, benefit: rules.Benefit) -
             raise PointRefusal(
                 "benefit_active",
                 _("提携ATM手数料無料は %(until)s まで適用中です。重ねて交換する必要はありません。")
-                % {"until": f"{waived_until.year}年{waived_until.month}月{waived_until.day}日"},
+                % {"until": date_format(waived_until, "DATE_FORMAT")},
             )
 
 
@@ -191,9 +202,13 @@ def redeem(*, member: Member, benefit: str) -> PointEntry:
             source=InterestFreeSource.POINTS,
         )
         first_day, last_day = waiver.first_day, waiver.last_day
-    note = f"{chosen.label}（{first_day:%Y/%m/%d}〜{last_day:%Y/%m/%d}）"
     entry = _book(
-        account, points=-chosen.cost, reason=Reason.REDEMPTION, reference=chosen.key, note=note
+        account,
+        points=-chosen.cost,
+        reason=Reason.REDEMPTION,
+        reference=chosen.key,
+        note=rules.redemption_note(chosen, first_day, last_day),
+        period=(first_day, last_day),
     )
     context = {"entry": entry, "benefit": chosen, "first_day": first_day, "last_day": last_day}
     transaction.on_commit(

@@ -46,7 +46,9 @@ def points_page(request):
     if figures["points"] is not None:
         context["form"] = RedemptionForm(maximum=figures["points"])
         paginator = Paginator(selectors.history_of(member), POINTS_PAGE_SIZE)
-        context["page"] = paginator.get_page(request.GET.get("page"))
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = selectors.describe(page.object_list)
+        context["page"] = page
     return render(request, "points/points.html", context)
 
 

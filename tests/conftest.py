@@ -4,6 +4,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from demo.personas import PERSONAS_BY_KEY, reset_demo_personas
 from members.models import Member
@@ -30,6 +31,15 @@ def pytest_xdist_auto_num_workers(config):
 @pytest.fixture(autouse=True)
 def _outside_maintenance(time_machine):
     time_machine.move_to(QUIET_MOMENT, tick=True)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in Japanese: a request in English activates English for its
+    thread, which would otherwise carry over to the next test."""
+    translation.activate("ja")
+    yield
+    translation.activate("ja")
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 // Demo mode only: a persona's "fill" button on /demo/ carries its credentials to the
-// login page, which fills the chosen form so the presenter only presses ログイン.
+// login page, which fills the chosen form so the presenter only presses the login button.
 (function () {
   "use strict";
   var KEY = "portalDemoFill";

@@ -545,7 +545,7 @@ def test_the_transaction_mail_names_the_smartphone_atm(
         member_client.post(ATM_CONFIRM_URL, {"nonce": nonce_of(confirmation)})
 
     (message,) = mail.outbox
-    assert "スマホATM" in message.body and "12000円" in message.body
+    assert "スマホATM" in message.body and "12,000円" in message.body
 
 
 def test_the_member_pages_query_budgets(

@@ -707,7 +707,7 @@ def test_transaction_mail_is_sent_after_borrowing_when_opted_in(
     (message,) = mail.outbox
     assert message.to == [borrower.email]
     assert "お借入れ" in message.subject
-    assert "12000円" in message.body
+    assert "12,000円" in message.body
 
 
 def test_no_transaction_mail_when_opted_out(

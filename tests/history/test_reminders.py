@@ -122,9 +122,9 @@ def test_the_reminder_names_the_due_date_the_minimum_what_was_paid_and_the_repay
     (message,) = mail.outbox
     assert message.to == [member.email]
     assert "2027年1月25日（月）" in message.body
-    assert "今回の最低返済額: 4000円" in message.body
-    assert "今回すでにお支払いいただいた額: 2500円" in message.body
-    assert "期日までにお支払いいただく額: 1500円" in message.body
+    assert "今回の最低返済額: 4,000円" in message.body
+    assert "今回すでにお支払いいただいた額: 2,500円" in message.body
+    assert "期日までにお支払いいただく額: 1,500円" in message.body
     assert "https://portal.example.jp/mypage/repay/" in message.body
     # The demo mailbox holds the same mail.
     (copy,) = MailboxMessage.objects.all()
@@ -277,8 +277,8 @@ def test_an_overdue_notice_goes_out_the_day_after_a_missed_due_date_once(time_ma
     position = loan_position(contract=member.contract, on=dt.date(2027, 1, 26))
     assert position.late_damages > 0
     assert "2027年1月25日（月）" in message.body
-    assert f"お支払いいただく額（2027年1月26日時点）: {position.overdue_amount}円" in message.body
-    assert f"うち遅延損害金: {position.late_damages}円" in message.body
+    assert f"お支払いいただく額（2027年1月26日時点）: {position.overdue_amount:,}円" in message.body
+    assert f"うち遅延損害金: {position.late_damages:,}円" in message.body
     assert "https://portal.example.jp/mypage/repay/" in message.body
     assert "https://portal.example.jp/mypage/atm/" in message.body
     assert "お振込み" in message.body

@@ -774,9 +774,9 @@ def test_transaction_mail_goes_to_the_verified_address_when_opted_in(
 
     repayment, borrowing = mail.outbox
     assert repayment.to == borrowing.to == [debtor.email]
-    assert "10000円" in repayment.body
-    assert "利息: 1463円" in repayment.body
-    assert "5000円" in borrowing.body
+    assert "10,000円" in repayment.body
+    assert "利息: 1,463円" in repayment.body
+    assert "5,000円" in borrowing.body
 
 
 def test_no_transaction_mail_to_an_unverified_address(debtor, django_capture_on_commit_callbacks):

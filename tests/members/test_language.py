@@ -78,3 +78,16 @@ def test_mail_to_a_member_is_written_in_their_language(member):
     notify_member(member=member, template="emails/password_changed")
     english, japanese = mail.outbox
     assert english.subject != japanese.subject
+
+
+def test_the_switch_returns_to_the_page_it_was_pressed_on_query_included(client, db):
+    page = reverse("portal:help-login") + "?topic=pin"
+    response = client.post(
+        reverse("members:set-language"), {"language": "en"}, HTTP_REFERER="http://testserver" + page
+    )
+    assert response.status_code == 302 and response.url == "http://testserver" + page
+
+
+def test_the_switch_does_not_echo_the_query_string(client, db):
+    html = client.get(reverse("members:login"), {"q": "echo-me-not"}).content.decode()
+    assert "echo-me-not" not in html
