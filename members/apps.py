@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class MembersConfig(AppConfig):
     name = "members"
-    verbose_name = "会員"
+    verbose_name = _("会員")
 
     def ready(self):
         from django.contrib.auth.models import update_last_login

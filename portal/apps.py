@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
     name = "portal"
-    verbose_name = "ポータル"
+    verbose_name = _("ポータル")
 
     def ready(self):
         from portal.checks import DEPLOY_CHECKS
