@@ -89,9 +89,10 @@ def test_the_pin_page_says_where_to_go_instead_of_offering_a_reset(member_client
     assert "本人確認書類" in html
     assert settings.PORTAL_SUPPORT_PHONE in html
     assert 'name="pin"' not in html
-    # The only form on the page is the header's logout button.
-    assert re.findall(r"<form[^>]*>", html) == [
-        f'<form method="post" action="{reverse("members:logout")}" class="inline-form">'
+    # The only forms on the page are the header's logout button and language switch.
+    assert re.findall(r"<form[^>]* action=\"([^\"]+)\"", html) == [
+        reverse("members:logout"),
+        reverse("members:set-language"),
     ]
 
 
