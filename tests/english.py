@@ -75,3 +75,12 @@ def get_in_english(client, url, **kwargs):
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client.get(url, **kwargs)
+
+
+def assert_page_in_english(response, status=200) -> str:
+    """Assert the response is an English page with no Japanese outside data; return it."""
+    assert response.status_code == status, response.status_code
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert japanese_outside_data(html) == []
+    return html

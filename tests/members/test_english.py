@@ -14,7 +14,7 @@ from django.urls import reverse
 from members import account, dashboard
 from members.models import ContractStatus, LoginAttempt, LoginMethod, LoginResult
 from members.tokens import email_verification_token, password_recovery_token
-from tests.english import JAPANESE, get_in_english, japanese_outside_data
+from tests.english import JAPANESE, assert_page_in_english, get_in_english
 from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory, TransferAccountFactory
 from tests.helpers import error_codes
 
@@ -25,14 +25,6 @@ def english_client(**defaults) -> Client:
     client = Client(**defaults)
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-def assert_english(response, status=200) -> str:
-    assert response.status_code == status, response.status_code
-    html = response.content.decode()
-    assert '<html lang="en">' in html
-    assert japanese_outside_data(html) == []
-    return html
 
 
 @pytest.fixture
@@ -62,7 +54,7 @@ def english_browser(english_member):
 
 
 def test_the_login_page_reads_in_english(client, db):
-    assert_english(get_in_english(client, reverse("members:login")))
+    assert_page_in_english(get_in_english(client, reverse("members:login")))
 
 
 CARD_FORMAT_ERRORS = [
@@ -88,7 +80,7 @@ WEB_ID_FORMAT_ERRORS = [
 def test_card_format_errors_read_in_english_with_their_codes(card_number, pin, code):
     client = english_client()
     response = client.post(reverse("members:login-card"), {"card_number": card_number, "pin": pin})
-    assert_english(response)
+    assert_page_in_english(response)
     assert code in error_codes(response)
 
 
@@ -98,7 +90,7 @@ def test_web_id_format_errors_read_in_english_with_their_codes(web_id, password,
     response = client.post(
         reverse("members:login-web-id"), {"web_id": web_id, "password": password}
     )
-    assert_english(response)
+    assert_page_in_english(response)
     assert code in error_codes(response)
 
 
@@ -107,7 +99,8 @@ def test_a_length_error_counts_in_english():
     response = client.post(
         reverse("members:login-card"), {"card_number": "100000001", "pin": "1234"}
     )
-    assert "Card number must be 10 or 15–16 digits (digits entered: 9)." in assert_english(response)
+    html = assert_page_in_english(response)
+    assert "Card number must be 10 or 15–16 digits (digits entered: 9)." in html
 
 
 def _post(client, method, member, secret):
@@ -127,12 +120,12 @@ WRONG = {LoginMethod.CARD: "9999", LoginMethod.WEB_ID: "Wrong2026x"}
 def test_each_refusal_reads_in_english_with_its_code_and_remedies(method, settings, member):
     client = english_client()
     response = _post(client, method, member, WRONG[method])
-    assert_english(response)
+    assert_page_in_english(response)
     assert error_codes(response) == [LoginResult.INVALID_CREDENTIALS]
 
     for _ in range(settings.PORTAL_LOCKOUT_THRESHOLD):
         response = _post(client, method, member, WRONG[method])
-    assert_english(response)
+    assert_page_in_english(response)
     assert error_codes(response) == [LoginResult.LOCKED]
 
 
@@ -140,7 +133,7 @@ def test_a_terminated_contract_reads_in_english(member):
     member.contract.status = ContractStatus.TERMINATED
     member.contract.save()
     response = _post(english_client(), LoginMethod.CARD, member, DEFAULT_PIN)
-    html = assert_english(response)
+    html = assert_page_in_english(response)
     assert error_codes(response) == [LoginResult.CONTRACT_TERMINATED]
     assert 'href="tel:' in html
 
@@ -150,7 +143,7 @@ def test_the_address_throttle_reads_in_english(settings, member):
     client = english_client()
     for _ in range(3):
         response = _post(client, LoginMethod.WEB_ID, member, WRONG[LoginMethod.WEB_ID])
-    assert_english(response, status=429)
+    assert_page_in_english(response, status=429)
     assert error_codes(response) == [LoginResult.THROTTLED]
 
 
@@ -158,12 +151,12 @@ def test_the_notices_after_logout_and_timeout_read_in_english(member, settings, 
     client = english_client()
     _post(client, LoginMethod.CARD, member, DEFAULT_PIN)
     response = client.post(reverse("members:logout"), follow=True)
-    assert "You have logged out." in assert_english(response)
+    assert "You have logged out." in assert_page_in_english(response)
 
     _post(client, LoginMethod.CARD, member, DEFAULT_PIN)
     time_machine.shift(dt.timedelta(minutes=settings.PORTAL_SESSION_IDLE_MINUTES + 1))
     response = client.get(reverse("members:mypage"), follow=True)
-    assert "logged out automatically" in assert_english(response)
+    assert "logged out automatically" in assert_page_in_english(response)
 
 
 # --- The member's own pages -------------------------------------------------------------
@@ -192,7 +185,7 @@ def test_each_member_page_reads_in_english(english_member, english_browser, name
             client_address="203.0.113.5",
             result=result,
         )
-    assert_english(english_browser.get(reverse(name)))
+    assert_page_in_english(english_browser.get(reverse(name)))
 
 
 def test_the_member_name_and_address_are_marked_as_japanese_data(english_member, english_browser):
@@ -221,8 +214,8 @@ def test_pages_for_a_member_without_a_verified_address_read_in_english(no_panels
     client = english_client()
     client.force_login(member, backend="members.backends.CardPinBackend")
     for name in ("members:mypage", "members:settings", "members:settings-web-id"):
-        assert_english(client.get(reverse(name)))
-    assert_english(client.get(reverse("members:settings-email")))
+        assert_page_in_english(client.get(reverse(name)))
+    assert_page_in_english(client.get(reverse("members:settings-email")))
 
 
 @pytest.mark.parametrize(
@@ -250,7 +243,7 @@ def test_pages_for_a_member_without_a_verified_address_read_in_english(no_panels
 )
 def test_the_settings_forms_errors_read_in_english(english_browser, name, data):
     response = english_browser.post(reverse(name), data)
-    assert_english(response)
+    assert_page_in_english(response)
     assert error_codes(response)
 
 
@@ -266,7 +259,7 @@ def test_the_profile_asks_the_pin_for_a_new_phone_in_english(english_member, eng
         "current_pin": "",
     }
     response = english_browser.post(reverse("members:settings-profile"), data)
-    html = assert_english(response)
+    html = assert_page_in_english(response)
     assert "To change your phone number, please enter your PIN for the identity check." in html
 
 
@@ -274,7 +267,7 @@ def test_a_wrong_secret_reads_in_english(english_browser):
     response = english_browser.post(
         reverse("members:settings-email"), {"email": "new@example.jp", "current_pin": "9999"}
     )
-    assert_english(response)
+    assert_page_in_english(response)
     assert error_codes(response) == ["invalid_credentials"]
 
 
@@ -292,7 +285,7 @@ def test_a_wrong_secret_reads_in_english(english_browser):
 )
 def test_the_notices_after_a_change_read_in_english(english_browser, name, data, notice):
     response = english_browser.post(reverse(name), data, follow=True)
-    html = assert_english(response)
+    html = assert_page_in_english(response)
     assert f'data-notice="{notice}"' in html
 
 
@@ -310,8 +303,8 @@ def test_the_notices_after_a_change_read_in_english(english_browser, name, data,
 )
 def test_the_recovery_pages_read_in_english(db, name, data):
     client = english_client()
-    assert_english(client.get(reverse(name)))
-    assert_english(client.post(reverse(name), data))
+    assert_page_in_english(client.get(reverse(name)))
+    assert_page_in_english(client.post(reverse(name), data))
 
 
 def test_the_recovery_throttle_reads_in_english(db, settings, monkeypatch):
@@ -321,7 +314,7 @@ def test_the_recovery_throttle_reads_in_english(db, settings, monkeypatch):
     response = english_client().post(
         reverse("members:forgot-web-id"), {"member_number": "123456789", "email": "a@example.jp"}
     )
-    assert_english(response, status=429)
+    assert_page_in_english(response, status=429)
     assert error_codes(response) == [LoginResult.THROTTLED]
 
 
@@ -333,21 +326,21 @@ def _link(member, name, generator):
 def test_the_password_reset_link_reads_in_english(member):
     client = english_client()
     url = _link(member, "members:reset-password", password_recovery_token)
-    assert_english(client.get(url))
+    assert_page_in_english(client.get(url))
     response = client.post(url, {"password": "Renewed2026", "password_confirm": "Other2026"})
-    assert_english(response)
+    assert_page_in_english(response)
     assert error_codes(response) == ["password_mismatch"]
     response = client.post(url, {"password": "Renewed2026", "password_confirm": "Renewed2026"})
-    assert 'data-notice="password_reset"' in assert_english(response)
-    assert_english(client.get(url), status=400)  # used: the link is invalid now
+    assert 'data-notice="password_reset"' in assert_page_in_english(response)
+    assert_page_in_english(client.get(url), status=400)  # used: the link is invalid now
 
 
 def test_the_verification_link_reads_in_english(db):
     member = MemberFactory(pending_email="new@example.jp")
     client = english_client()
     url = _link(member, "members:verify-email", email_verification_token)
-    assert_english(client.get(url))
-    assert 'data-notice="email_verified"' in assert_english(client.post(url))
+    assert_page_in_english(client.get(url))
+    assert 'data-notice="email_verified"' in assert_page_in_english(client.post(url))
 
 
 # --- The account mails ------------------------------------------------------------------
