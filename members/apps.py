@@ -1,11 +1,11 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MembersConfig(AppConfig):
     name = "members"
-    verbose_name = _("会員")
+    verbose_name = pgettext_lazy("plural", "会員")  # the admin names the app "Members"
 
     def ready(self):
         from django.contrib.auth.models import update_last_login
