@@ -8,10 +8,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from members import limits, lockout, sessions
 from members.models import ChangeKind, Member, ProfileChange, TransferAccount
-from members.notifications import notify_member
+from members.notifications import mail_member, notify_member
 from members.tokens import email_verification_token, password_recovery_token
 from portal import clock
-from portal.mail import send_templated_mail
 
 
 def record_change(*, member: Member, kind: str) -> ProfileChange:
@@ -123,10 +122,11 @@ def request_email_verification(
         member.save(update_fields=["pending_email"])
         sessions.end_other_sessions(member=member, current_session_key=current_session_key)
     uidb64, token = link_token(member, email_verification_token)
-    send_templated_mail(
+    mail_member(
+        member=member,
         to=member.pending_email or member.email,
         template="emails/verify_email",
-        context={"member": member, "url": build_url(uidb64, token)},
+        context={"url": build_url(uidb64, token)},
     )
 
 
@@ -143,10 +143,11 @@ def verify_email(*, member: Member) -> None:
     if previous and previous.lower() != member.email.lower():
         # Tell the old address too, so a hijacked account notices the change.
         transaction.on_commit(
-            lambda: send_templated_mail(
+            lambda: mail_member(
+                member=member,
                 to=previous,
                 template="emails/contact_changed",
-                context={"member": member, "kinds": [ChangeKind.EMAIL.label]},
+                context={"kinds": [ChangeKind.EMAIL.label]},
             )
         )
 

@@ -36,7 +36,8 @@ class CredentialRule:
     # Card number and PIN are digits people copy from a card in groups: a hyphen or a
     # space between the groups gets its own explanation.
     hyphen_matters: bool
-    count_unit: str  # how a length is counted: 桁 (digits) or 文字 (characters)
+    # How a length is counted: "%(count)s桁" (digits) or "%(count)s文字" (characters).
+    count_text: str
 
     def diagnose(self, value: str) -> ValidationError | None:
         """Return the first format problem of `value`, or None if it is well formed."""
@@ -69,9 +70,9 @@ class CredentialRule:
             )
         if len(value) not in self.lengths:
             return ValidationError(
-                _("%(label)sは%(length)sで入力してください（入力は%(count)s%(unit)sです）。"),
+                _("%(label)sは%(length)sで入力してください（入力は%(entered)sです）。"),
                 code=FormatError.LENGTH,
-                params={**params, "count": len(value), "unit": self.count_unit},
+                params={**params, "entered": self.count_text % {"count": len(value)}},
             )
         if not self.pattern.fullmatch(value):
             return ValidationError(
@@ -97,7 +98,7 @@ CARD_NUMBER = CredentialRule(
     length_text=_("10桁または15〜16桁"),
     pattern=re.compile(r"[0-9]+"),
     hyphen_matters=True,
-    count_unit=_("桁"),
+    count_text=_("%(count)s桁"),
 )
 PIN = CredentialRule(
     label=_("暗証番号"),
@@ -106,7 +107,7 @@ PIN = CredentialRule(
     length_text=_("4桁"),
     pattern=re.compile(r"[0-9]+"),
     hyphen_matters=True,
-    count_unit=_("桁"),
+    count_text=_("%(count)s桁"),
 )
 WEB_ID = CredentialRule(
     label=_("Web-ID"),
@@ -115,7 +116,7 @@ WEB_ID = CredentialRule(
     length_text=_("8〜32文字"),
     pattern=re.compile(r"[A-Za-z0-9]+"),
     hyphen_matters=False,
-    count_unit=_("文字"),
+    count_text=_("%(count)s文字"),
 )
 PASSWORD = CredentialRule(
     label=_("パスワード"),
@@ -124,5 +125,5 @@ PASSWORD = CredentialRule(
     length_text=_("8〜20文字"),
     pattern=re.compile(r"[A-Za-z0-9]+"),
     hyphen_matters=False,
-    count_unit=_("文字"),
+    count_text=_("%(count)s文字"),
 )

@@ -4,6 +4,7 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members import credentials, web_ids
 from members.models import LoginMethod, Member, StatementDelivery, TransferAccount
@@ -302,6 +303,10 @@ class ProfileForm(ReauthenticationMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("prefecture", "city", "street"):
             self.fields[name].required = True
+        # The address is written in Japanese whatever the page's language (the
+        # prefectures' names too): data, marked as such for screen readers.
+        for name in ("prefecture", "city", "street", "building"):
+            self.fields[name].widget.attrs["lang"] = "ja"
         # Only a new phone number needs the secret (staff identity checks rely on it).
         self.ask_current_secret(reauthentication_method, allow_empty=True)
         self.fields[self.current_secret_field].help_text = _(
@@ -316,7 +321,12 @@ class ProfileForm(ReauthenticationMixin, forms.ModelForm):
         self.changes_phone = phone is not None and phone != self.instance.phone
         secret_field = self.current_secret_field
         if self.changes_phone and cleaned.get(secret_field) == "":
-            secret = _("暗証番号") if secret_field == "current_pin" else _("現在のパスワード")
+            # Named inside a sentence ("enter your current password"), not as a label.
+            secret = (
+                pgettext_lazy("a secret named in a sentence", "暗証番号")
+                if secret_field == "current_pin"
+                else pgettext_lazy("a secret named in a sentence", "現在のパスワード")
+            )
             self.add_error(
                 secret_field,
                 ValidationError(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth import authenticate, login
 from django.http import HttpRequest
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from members import limits, lockout
@@ -142,7 +142,7 @@ def remember_device(
         context={
             "logged_in_at": now,
             "method": LoginMethod(method).label,
-            "user_agent": user_agent or _("不明"),
+            "user_agent": user_agent or gettext_lazy("不明"),  # read in the mail's language
             "address": limits.client_address(request),
         },
     )

@@ -10,9 +10,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from members import banks
 from portal import clock
+from portal.templatetags.portal_tags import money
 
 MAX_CREDIT_LIMIT = 5_000_000
 MIN_RATE = Decimal("4.5")
@@ -162,7 +164,7 @@ class Member(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         verbose_name = _("会員")
-        verbose_name_plural = _("会員")
+        verbose_name_plural = pgettext_lazy("plural", "会員")
         constraints = [
             # Staff sign in to the admin only; members only to the member page.
             models.CheckConstraint(
@@ -282,7 +284,7 @@ class LoanContract(models.Model):
 
     class Meta:
         verbose_name = _("ローン契約")
-        verbose_name_plural = _("ローン契約")
+        verbose_name_plural = pgettext_lazy("plural", "ローン契約")
         constraints = [
             models.CheckConstraint(
                 name="contract_limit_range",
@@ -308,7 +310,7 @@ class LoanContract(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member} {self.credit_limit:,}円"
+        return f"{self.member} {money(self.credit_limit)}"
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -360,7 +362,7 @@ class TransferAccount(models.Model):
 
     class Meta:
         verbose_name = _("振込先口座")
-        verbose_name_plural = _("振込先口座")
+        verbose_name_plural = pgettext_lazy("plural", "振込先口座")
         constraints = [
             models.CheckConstraint(
                 name="transfer_account_codes",
@@ -386,8 +388,10 @@ class TransferAccount(models.Model):
 
     @property
     def masked_number(self) -> str:
-        """Return the account number as a confirmation page shows it (＊＊＊4567)."""
-        return "＊＊＊" + self.account_number[-4:]
+        """Return the account number as a confirmation page shows it (＊＊＊4567, ***4567)."""
+        return pgettext("a masked account number", "＊＊＊%(last_digits)s") % {
+            "last_digits": self.account_number[-4:]
+        }
 
 
 class LoginMethod(models.TextChoices):
@@ -468,7 +472,7 @@ class LoginAttempt(models.Model):
 
     class Meta:
         verbose_name = _("ログイン履歴")
-        verbose_name_plural = _("ログイン履歴")
+        verbose_name_plural = pgettext_lazy("plural", "ログイン履歴")
         indexes = [models.Index(fields=["member", "-attempted_at"])]
 
     def __str__(self):
@@ -491,7 +495,7 @@ class AttemptCounter(models.Model):
 
     class Meta:
         verbose_name = _("失敗回数カウンタ")
-        verbose_name_plural = _("失敗回数カウンタ")
+        verbose_name_plural = pgettext_lazy("plural", "失敗回数カウンタ")
 
     def __str__(self):
         return f"{self.key[:12]}… {self.failures}"
@@ -517,7 +521,7 @@ class ProfileChange(models.Model):
 
     class Meta:
         verbose_name = _("登録内容の変更履歴")
-        verbose_name_plural = _("登録内容の変更履歴")
+        verbose_name_plural = pgettext_lazy("plural", "登録内容の変更履歴")
         ordering = ["-changed_at", "-id"]
 
     def __str__(self):
@@ -535,7 +539,7 @@ class KnownDevice(models.Model):
 
     class Meta:
         verbose_name = _("ログイン済みの端末")
-        verbose_name_plural = _("ログイン済みの端末")
+        verbose_name_plural = pgettext_lazy("plural", "ログイン済みの端末")
         constraints = [
             models.UniqueConstraint(fields=["member", "device_hash"], name="known_device_once")
         ]
@@ -561,7 +565,7 @@ class MemberSession(models.Model):
 
     class Meta:
         verbose_name = _("ログイン中のセッション")
-        verbose_name_plural = _("ログイン中のセッション")
+        verbose_name_plural = pgettext_lazy("plural", "ログイン中のセッション")
         indexes = [models.Index(fields=["member", "-started_at"])]
 
     def __str__(self):

@@ -11,7 +11,16 @@ def notify_member(*, member: Member, template: str, context: dict | None = None)
     went out (an unverified address gets nothing)."""
     if not (member.email and member.email_verified):
         return False
+    return mail_member(member=member, to=member.email, template=template, context=context)
+
+
+def mail_member(*, member: Member, to: str, template: str, context: dict | None = None) -> bool:
+    """Mail the member at `to` in their language; return whether it went out.
+
+    Only for the mails an address other than the verified one must get: the link that
+    verifies a new address, and the notice to the address it replaced.
+    """
     with translation.override(member.language):
         return send_templated_mail(
-            to=member.email, template=template, context={"member": member, **(context or {})}
+            to=to, template=template, context={"member": member, **(context or {})}
         )

@@ -45,7 +45,7 @@ def maintenance_response(
 ) -> TemplateResponse:
     """Return the 503 page that says which service resumes when."""
     retry_after = max(1, math.ceil((until - clock.now()).total_seconds()))
-    context = {"until": until, "service": MaintenanceScope(scope).label, "scope": scope}
+    context = {"until": until, "scope": scope}
     response = TemplateResponse(request, "portal/maintenance.html", context, status=503)
     response["Retry-After"] = str(retry_after)
     return response

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils import translation
 
 NUL = "\x00"
 
@@ -25,7 +26,7 @@ class RequestSizeLimitMiddleware:
             length = 0  # Django reads no body then either
         if length > settings.PORTAL_MAX_REQUEST_BYTES:
             limit_mb = settings.PORTAL_MAX_REQUEST_BYTES // (1024 * 1024)
-            return render(
+            return _render_refusal(
                 request, "portal/request_too_large.html", {"limit_mb": limit_mb}, status=413
             )
         return self.get_response(request)
@@ -44,8 +45,15 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if any(NUL in text for text in _texts(request)):
-            return render(request, "portal/bad_request.html", status=400)
+            return _render_refusal(request, "portal/bad_request.html", status=400)
         return self.get_response(request)
+
+
+def _render_refusal(request, template, context=None, *, status):
+    """Render a refusal given before LocaleMiddleware runs, in the visitor's language
+    (the language switch's cookie, else Accept-Language)."""
+    with translation.override(translation.get_language_from_request(request)):
+        return render(request, template, context, status=status)
 
 
 def _texts(request) -> Iterator[str]:

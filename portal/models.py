@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MaintenanceScope(models.TextChoices):
@@ -74,7 +75,7 @@ class MaintenanceWindow(models.Model):
 
     class Meta:
         verbose_name = _("メンテナンス時間帯")
-        verbose_name_plural = _("メンテナンス時間帯")
+        verbose_name_plural = pgettext_lazy("plural", "メンテナンス時間帯")
         ordering = ["scope", "id"]
         constraints = [
             models.CheckConstraint(
@@ -153,7 +154,7 @@ class MailboxMessage(models.Model):
 
     class Meta:
         verbose_name = _("送信メール")
-        verbose_name_plural = _("送信メール")
+        verbose_name_plural = pgettext_lazy("plural", "送信メール")
         ordering = ["-sent_at", "-id"]
 
     def __str__(self):
