@@ -86,6 +86,11 @@ class GeneratedMember(models.Model):
         return f"{self.batch_id}: {self.member_id}"
 
 
+def mailbox_of_slot(slot: int) -> str:
+    """Return the name of the mailbox (portal.mail) of the sandbox in `slot`."""
+    return f"sandbox-{slot}"
+
+
 class Sandbox(models.Model):
     """A tester's private copy of the ten personas (SPEC §11), reached by its token.
 
@@ -117,7 +122,7 @@ class Sandbox(models.Model):
     @property
     def mailbox(self) -> str:
         """Return the name of its mailbox (portal.mail)."""
-        return f"sandbox-{self.slot}"
+        return mailbox_of_slot(self.slot)
 
 
 class GlitchKind(models.TextChoices):

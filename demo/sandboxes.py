@@ -18,6 +18,7 @@ mailbox by the recipient (`route_mail`).
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import secrets
 import string
 
@@ -25,12 +26,14 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from demo.models import GlitchKind, Sandbox, SandboxGlitch
+from demo.models import GlitchKind, Sandbox, SandboxGlitch, mailbox_of_slot
 from demo.notices import create_persona_notices
 from demo.personas import PERSONAS, Persona, restore_personas
+from history.reminders import Outcome, send_due_notices
 from members import lockout
 from members.models import AttemptCounter, LoginMethod, Member
 from portal import clock
+from portal.mail import delivering_to
 from portal.models import MailboxMessage
 
 SLOTS = 9_000_000
@@ -38,6 +41,7 @@ FIRST_MEMBER_NUMBER = 110_000_000
 FIRST_CARD_NUMBER = 1_100_000_000
 LONG_CARD_PREFIX = "4981"
 EMAIL_DOMAIN = "sandbox.demo.portal.example"
+SANDBOX_ADDRESS = re.compile(rf"[^@\s]+@s(\d{{1,7}})\.{re.escape(EMAIL_DOMAIN)}")
 _ALNUM = string.ascii_letters + string.digits
 
 
@@ -277,19 +281,29 @@ def glitches_for(sandbox: Sandbox, path: str) -> Glitches:
     return Glitches(latency_ms=latency, unavailable=unavailable)
 
 
+def send_reminders(sandbox: Sandbox) -> Outcome:
+    """Run the reminder job (`send_reminders`) for the sandbox's members on its clock.
+
+    The cron job runs on the portal's clock for every member; a sandbox whose clock was
+    moved (after a due date, say) runs it here to send what is due at its own now.
+    """
+    numbers = [persona.member_number for persona in personas_of(sandbox)]
+    member_ids = list(Member.objects.filter(member_number__in=numbers).values_list("pk", flat=True))
+    with clock.shifted(sandbox.clock_offset), delivering_to(sandbox.mailbox):
+        return send_due_notices(member_ids=member_ids)
+
+
 # --- Mail -----------------------------------------------------------------------------
 
 
 def route_mail(recipients) -> str | None:
-    """Return the mailbox of the sandbox one of whose members `recipients` names (the
-    portal.mail router for mail sent outside a sandbox member's request)."""
-    if not settings.PORTAL_DEMO:
-        return None
-    numbers = Member.objects.filter(
-        email__in=list(recipients),
-        member_number__gte=str(FIRST_MEMBER_NUMBER),
-        member_number__lt=str(FIRST_MEMBER_NUMBER + 10 * SLOTS),
-    ).values_list("member_number", flat=True)
-    slots = {slot_of(number) for number in numbers}
-    sandbox = Sandbox.objects.filter(slot__in=slots).order_by("pk").first()
-    return sandbox.mailbox if sandbox else None
+    """Return the mailbox of the sandbox whose address `recipients` names (the portal.mail
+    router for mail sent outside a sandbox member's request), without a query.
+
+    An address a sandbox member changed to is known only in their own requests (and in
+    the sandbox's jobs endpoint), which name the mailbox themselves.
+    """
+    for recipient in recipients:
+        if match := SANDBOX_ADDRESS.fullmatch(recipient.strip().lower()):
+            return mailbox_of_slot(int(match[1]))
+    return None

@@ -14,6 +14,11 @@ urlpatterns = [
     path("sandboxes/<str:token>/reset/", views.sandbox_reset, name="sandbox-reset"),
     path("sandboxes/<str:token>/clock/", views.sandbox_clock, name="sandbox-clock"),
     path("sandboxes/<str:token>/glitches/", views.sandbox_glitches, name="sandbox-glitches"),
+    path(
+        "sandboxes/<str:token>/jobs/reminders/",
+        views.sandbox_reminders,
+        name="sandbox-reminders",
+    ),
     path("sandboxes/<str:token>/mailbox/", views.sandbox_mailbox, name="sandbox-mailbox"),
     path(
         "sandboxes/<str:token>/mailbox.json",

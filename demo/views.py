@@ -164,6 +164,7 @@ def _sandbox_json(request, sandbox, token: str) -> dict:
             "clock": url("demo:sandbox-clock", token),
             "glitches": url("demo:sandbox-glitches", token),
             "reset": url("demo:sandbox-reset", token),
+            "reminders": url("demo:sandbox-reminders", token),
         },
         "personas": [
             {
@@ -331,6 +332,16 @@ def sandbox_glitches(request, token):
         else:
             sandboxes.set_unavailable(sandbox, path=path, count=form.cleaned_data["count"])
     return JsonResponse(_glitches_json(sandbox))
+
+
+@csrf_exempt
+@require_POST
+def sandbox_reminders(request, token):
+    """Run the reminder job for the sandbox's members at its clock; answer what it did."""
+    outcome = sandboxes.send_reminders(_sandbox_or_404(token))
+    return JsonResponse(
+        {"sent": outcome.sent, "failed": outcome.failed, "withdrawn": outcome.withdrawn}
+    )
 
 
 def _sandbox_mails(request, sandbox):

@@ -453,6 +453,7 @@ TOKEN_VIEWS = [
     ("demo:sandbox-mailbox", "get"),
     ("demo:sandbox-mailbox-json", "get"),
     ("demo:sandbox-latest-mail", "get"),
+    ("demo:sandbox-reminders", "post"),
 ]
 
 
@@ -571,3 +572,19 @@ def test_two_sandboxes_driven_in_parallel_threads_never_see_each_other(
         assert results[index]["mail_to"] == {persona(made[index], "new_device")["email"]}
     assert sorted(set(slept)) == [0.1, 0.101]
     assert clock.now() < tokyo(2026, 12, 10)
+
+
+def test_the_reminder_job_of_a_sandbox_runs_on_its_clock(client):
+    first, second = create(client), create(client)
+    # The standard persona's reminder goes out 7 days before its due date (the 25th), at 9.
+    client.post(
+        url("demo:sandbox-clock", first), {"now": "2026-12-18T10:00:00+09:00"}, content_type=JSON
+    )
+    for sandbox in (first, second):
+        answer = client.post(url("demo:sandbox-reminders", sandbox))
+        assert answer.status_code == 200
+    for sandbox, expected in ((first, {"standard", "delinquent"}), (second, {"delinquent"})):
+        messages = client.get(url("demo:sandbox-mailbox-json", sandbox)).json()["messages"]
+        emails = {persona(sandbox, key)["email"]: key for key in ("standard", "delinquent")}
+        assert {emails[m["to"][0]] for m in messages} == expected
+    assert not MailboxMessage.objects.filter(mailbox="").exists()  # no shared persona's
