@@ -588,3 +588,20 @@ def test_the_reminder_job_of_a_sandbox_runs_on_its_clock(client):
         emails = {persona(sandbox, key)["email"]: key for key in ("standard", "delinquent")}
         assert {emails[m["to"][0]] for m in messages} == expected
     assert not MailboxMessage.objects.filter(mailbox="").exists()  # no shared persona's
+
+
+def test_the_demo_pages_never_glitch(client):
+    sandbox = create(client)
+    glitch = {"kind": "unavailable", "path": "/", "count": 5}
+    client.post(url("demo:sandbox-glitches", sandbox), glitch, content_type=JSON)
+    log_in(client, persona(sandbox, "standard"))
+    assert client.get(url("demo:sandbox-glitches", sandbox)).json()["glitches"][0]["count"] == 5
+    assert client.get(reverse("members:mypage")).status_code == 503
+
+
+def test_too_many_sandboxes_from_a_browser_show_a_page(client, settings):
+    settings.PORTAL_SANDBOX_THROTTLE = (1, 60)
+    create(client)
+    response = client.post(CREATE, HTTP_ACCEPT="text/html")
+    assert response.status_code == 429
+    assert 'data-error-code="throttled"' in response.content.decode()
