@@ -13,7 +13,12 @@ class DemoConfig(AppConfig):
 
     def ready(self):
         from demo.personas import RESERVED_WEB_IDS
+        from demo.sandboxes import route_mail
         from members import web_ids
+        from portal.mail import register_mailbox_router
+
+        # Mail for a sandbox member sent outside their request lands in its mailbox.
+        register_mailbox_router(route_mail)
 
         for web_id, member_number in RESERVED_WEB_IDS.items():
             web_ids.reserve(web_id, member_number=member_number)

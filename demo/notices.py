@@ -110,24 +110,15 @@ DEMO_COUPONS = (
 
 
 def reset_demo_notices_and_coupons(personas: dict[str, Member]) -> None:
-    """Replace the demo notices and coupons; `personas` are the members by persona key."""
+    """Replace the demo notices and coupons; `personas` are the members by persona key.
+
+    A sandbox's own copies of the notices for chosen personas (demo.sandboxes) stay.
+    """
     now, today = clock.now(), clock.today()
-    Notice.objects.filter(title__in=[notice.title for notice in DEMO_NOTICES]).delete()
+    titles = [notice.title for notice in DEMO_NOTICES]
+    Notice.objects.filter(title__in=titles, sandboxes__isnull=True).delete()
     for demo in DEMO_NOTICES:
-        notice = Notice.objects.create(
-            title=demo.title,
-            body=demo.body,
-            title_en=demo.title_en,
-            body_en=demo.body_en,
-            published_from=now - dt.timedelta(days=demo.days_ago),
-            published_until=None
-            if demo.ended_days_ago is None
-            else now - dt.timedelta(days=demo.ended_days_ago),
-            points=demo.points,
-            audience=Audience.SELECTED if demo.for_personas else Audience.EVERYONE,
-            created_at=now - dt.timedelta(days=demo.days_ago),
-        )
-        notice.recipients.set([personas[key] for key in demo.for_personas])
+        _create_notice(demo, personas, now=now)
     Coupon.objects.filter(code__in=[coupon.code for coupon in DEMO_COUPONS]).delete()
     Coupon.objects.bulk_create(
         Coupon(
@@ -143,3 +134,28 @@ def reset_demo_notices_and_coupons(personas: dict[str, Member]) -> None:
         )
         for demo in DEMO_COUPONS
     )
+
+
+def create_persona_notices(personas: dict[str, Member]) -> list[Notice]:
+    """Create the notices meant for chosen personas for these copies of them (a sandbox's);
+    the notices for everyone are the shared ones."""
+    now = clock.now()
+    return [_create_notice(demo, personas, now=now) for demo in DEMO_NOTICES if demo.for_personas]
+
+
+def _create_notice(demo: DemoNotice, personas: dict[str, Member], *, now: dt.datetime) -> Notice:
+    notice = Notice.objects.create(
+        title=demo.title,
+        body=demo.body,
+        title_en=demo.title_en,
+        body_en=demo.body_en,
+        published_from=now - dt.timedelta(days=demo.days_ago),
+        published_until=None
+        if demo.ended_days_ago is None
+        else now - dt.timedelta(days=demo.ended_days_ago),
+        points=demo.points,
+        audience=Audience.SELECTED if demo.for_personas else Audience.EVERYONE,
+        created_at=now - dt.timedelta(days=demo.days_ago),
+    )
+    notice.recipients.set([personas[key] for key in demo.for_personas])
+    return notice

@@ -52,10 +52,11 @@ class Persona:
     points_plan: str = PointPlan.NONE  # its point history (points.seeding); NONE: not joined
     # The 返済期日お知らせメール as (days before the due date, hour), or None when off.
     reminder: tuple[int, int] | None = None
+    email_domain: str = "demo.portal.example"  # a sandbox's copy has its own (demo.sandboxes)
 
     @property
     def email(self) -> str:
-        return f"{self.key.replace('_', '-')}@demo.portal.example"
+        return f"{self.key.replace('_', '-')}@{self.email_domain}"
 
 
 PERSONAS: tuple[Persona, ...] = (
@@ -225,21 +226,28 @@ def reset_demo_personas() -> list[Member]:
     Persona card numbers are never handed out and persona Web-IDs are reserved
     (members.web_ids), so only the personas' own rows are replaced.
     """
-    numbers = [persona.member_number for persona in PERSONAS]
+    members = restore_personas(PERSONAS)
+    reset_demo_notices_and_coupons(
+        {persona.key: member for persona, member in zip(PERSONAS, members, strict=True)}
+    )
+    return members
+
+
+def restore_personas(personas: tuple[Persona, ...]) -> list[Member]:
+    """Replace the members of `personas` (by member number) with their documented state:
+    the shared personas, or a sandbox's copies of them (demo.sandboxes)."""
+    numbers = [persona.member_number for persona in personas]
     Member.objects.filter(member_number__in=numbers, is_staff=False).delete()
-    members = [_create_persona(persona) for persona in PERSONAS]
+    members = [_create_persona(persona) for persona in personas]
     seed_histories(
-        [(member, persona.plan) for persona, member in zip(PERSONAS, members, strict=True)],
+        [(member, persona.plan) for persona, member in zip(personas, members, strict=True)],
         today=clock.today(),
         seed=PERSONA_SEED,
     )
     seed_point_histories(
-        [(member, persona.points_plan) for persona, member in zip(PERSONAS, members, strict=True)],
+        [(member, persona.points_plan) for persona, member in zip(personas, members, strict=True)],
         today=clock.today(),
         seed=PERSONA_SEED,
-    )
-    reset_demo_notices_and_coupons(
-        {persona.key: member for persona, member in zip(PERSONAS, members, strict=True)}
     )
     return members
 

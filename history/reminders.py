@@ -11,6 +11,7 @@ next run.
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -98,9 +99,12 @@ class Standing:
         return None
 
 
-def standings(*, today: dt.date, member_id: int | None = None) -> list[Standing]:
-    """Return the standings of members who may have a notice due (one query): a balance,
-    a verified address, a live contract, and a due date at most a week ahead or passed."""
+def standings(
+    *, today: dt.date, member_id: int | None = None, member_ids: Collection[int] | None = None
+) -> list[Standing]:
+    """Return the standings of members (of `member_ids` if given) who may have a notice
+    due (one query): a balance, a verified address, a live contract, and a due date at
+    most a week ahead or passed."""
     rows = DueStatus.objects.filter(
         next_due_date__lte=today + dt.timedelta(days=max(DAYS_BEFORE_CHOICES)),
         contract__principal_balance__gt=0,
@@ -108,6 +112,8 @@ def standings(*, today: dt.date, member_id: int | None = None) -> list[Standing]
     ).exclude(Q(contract__status=ContractStatus.TERMINATED) | Q(contract__member__email=""))
     if member_id is not None:
         rows = rows.filter(contract__member_id=member_id)
+    if member_ids is not None:
+        rows = rows.filter(contract__member_id__in=member_ids)
     preference = "contract__member__mail_preference__"
     return [
         Standing(
@@ -129,12 +135,12 @@ def standings(*, today: dt.date, member_id: int | None = None) -> list[Standing]
     ]
 
 
-def plan_notices(*, now: dt.datetime) -> int:
+def plan_notices(*, now: dt.datetime, member_ids: Collection[int] | None = None) -> int:
     """Insert a row for every notice due at `now` that has none yet; return how many were
     due (sent or not)."""
     due = [
         (standing.member_id, notice)
-        for standing in standings(today=local_date(now))
+        for standing in standings(today=local_date(now), member_ids=member_ids)
         if (notice := standing.notice_due(now))
     ]
     Reminder.objects.bulk_create(
@@ -155,12 +161,15 @@ class Outcome:
     withdrawn: int = 0  # no longer due (paid, settings changed): deleted unsent
 
 
-def send_due_notices(*, now: dt.datetime | None = None) -> Outcome:
-    """Send every notice due at `now` (the clock's now) that has not gone out yet."""
+def send_due_notices(
+    *, now: dt.datetime | None = None, member_ids: Collection[int] | None = None
+) -> Outcome:
+    """Send every notice due at `now` (the clock's now) that has not gone out yet, to the
+    members of `member_ids` only if given (a higher app's members on their own clock)."""
     now = now or clock.now()
-    plan_notices(now=now)
+    plan_notices(now=now, member_ids=member_ids)
     outcome, after_id = Outcome(), 0
-    while (claimed := _send_next(after_id=after_id, now=now)) is not None:
+    while (claimed := _send_next(after_id=after_id, now=now, member_ids=member_ids)) is not None:
         after_id, result = claimed
         setattr(outcome, result, getattr(outcome, result) + 1)
     return outcome
@@ -171,12 +180,16 @@ class _NotDelivered(Exception):
         self.reminder_id = reminder_id
 
 
-def _send_next(*, after_id: int, now: dt.datetime) -> tuple[int, str] | None:
+def _send_next(
+    *, after_id: int, now: dt.datetime, member_ids: Collection[int] | None
+) -> tuple[int, str] | None:
     """Claim the next unsent row after `after_id` and send it; return its id and what
     became of it, or None when no row is left to claim."""
     try:
         with transaction.atomic():
             unsent = Reminder.objects.filter(sent_at__isnull=True, pk__gt=after_id).order_by("pk")
+            if member_ids is not None:
+                unsent = unsent.filter(member_id__in=member_ids)
             if connection.features.has_select_for_update_skip_locked:
                 # Rows another run is sending are skipped, not waited for.
                 unsent = unsent.select_for_update(skip_locked=True)

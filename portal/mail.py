@@ -2,10 +2,19 @@
 
 `MailboxBackend` delivers through the backend configured by EMAIL_URL and, in demo mode,
 also keeps a copy that the demo mailbox (/demo/mailbox/) shows, like a local mail catcher.
+
+A copy goes to the shared demo mailbox unless the work in progress names a private one
+(`delivering_to`, a context variable set per request or job, never a process-wide
+setting) or a registered router claims one of its recipients (a mail sent outside such
+a context: a login alert before the session exists, a reminder job). The demo's
+sandboxes (SPEC §11) do both; this module knows nothing of them.
 """
 
 import logging
 import smtplib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -18,6 +27,37 @@ from portal.branding import brand_name
 from portal.models import MailboxMessage
 
 logger = logging.getLogger(__name__)
+
+SHARED_MAILBOX = ""
+_mailbox: ContextVar[str | None] = ContextVar("portal_mailbox", default=None)
+# Set once at start-up (AppConfig.ready), like URL patterns: configuration, not state.
+_routers: list[Callable[[Sequence[str]], str | None]] = []
+
+
+@contextmanager
+def delivering_to(mailbox: str) -> Iterator[None]:
+    """Keep the copies of the mails the wrapped code sends in `mailbox`."""
+    token = _mailbox.set(mailbox)
+    try:
+        yield
+    finally:
+        _mailbox.reset(token)
+
+
+def register_mailbox_router(router: Callable[[Sequence[str]], str | None]) -> None:
+    """Let `router(recipients)` name the mailbox of a mail sent outside `delivering_to`."""
+    if router not in _routers:
+        _routers.append(router)
+
+
+def mailbox_for(recipients: Sequence[str]) -> str:
+    """Return the mailbox a copy of a mail to `recipients` belongs to."""
+    if (mailbox := _mailbox.get()) is not None:
+        return mailbox
+    for router in _routers:
+        if mailbox := router(recipients):
+            return mailbox
+    return SHARED_MAILBOX
 
 
 class MailboxBackend(BaseEmailBackend):
@@ -51,6 +91,7 @@ def _copy(message) -> MailboxMessage:
         "",
     )
     return MailboxMessage(
+        mailbox=mailbox_for(message.to),
         sent_at=clock.now(),
         from_email=message.from_email,
         to=",".join(message.to),

@@ -145,6 +145,13 @@ class MaintenanceWindow(models.Model):
 class MailboxMessage(models.Model):
     """A copy of an e-mail the portal sent, readable at /demo/mailbox/ in demo mode."""
 
+    mailbox = models.CharField(
+        _("メールボックス"),
+        max_length=32,
+        blank=True,
+        db_index=True,
+        help_text=_("空欄は共通のデモ用メールボックス。テスト用サンドボックスのメールはその名前"),
+    )
     sent_at = models.DateTimeField(_("送信日時"), db_index=True)
     from_email = models.CharField(_("差出人"), max_length=254)
     to = models.TextField(_("宛先"), help_text=_("カンマ区切り"))

@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "members.middleware.NoStoreForMembersMiddleware",
     "members.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the session bookkeeping (real time), before maintenance: a sandbox member's
+    # request runs on the sandbox's clock, so its maintenance windows are the sandbox's.
+    "demo.middleware.SandboxMiddleware",
     "portal.maintenance.MaintenanceMiddleware",
 ]
 
@@ -274,3 +277,7 @@ def _parse_throttle(value: str) -> tuple[int, int]:
 
 
 PORTAL_IP_THROTTLE = _parse_throttle(env("PORTAL_IP_THROTTLE", default="50/15m"))
+# Testers' sandboxes (demo.sandboxes, only with PORTAL_DEMO): how long one lives, and how
+# many one client address may create per window.
+PORTAL_SANDBOX_HOURS = env.int("PORTAL_SANDBOX_HOURS", default=24)
+PORTAL_SANDBOX_THROTTLE = _parse_throttle(env("PORTAL_SANDBOX_THROTTLE", default="30/1h"))

@@ -57,6 +57,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
             ip_throttle: str = "1000/15m",
             lockout_threshold: int = 5,
             fake_now: str | None = None,
+            demo: bool = False,
         ) -> list[Server]:
             env = {
                 **os.environ,  # CACHE_URL included: Redis in CI, as in production
@@ -67,7 +68,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
                 "PORTAL_LOCKOUT_KEY": settings.PORTAL_LOCKOUT_KEY,
                 "DEBUG": "0",
                 "ALLOWED_HOSTS": "127.0.0.1",
-                "PORTAL_DEMO": "0",
+                "PORTAL_DEMO": "1" if demo else "0",
                 # By default the test's own moment (QUIET_MOMENT and the seconds since,
                 # outside maintenance windows): the servers' clocks start where the test's
                 # is, so what the test booked before starting them is never in their future
