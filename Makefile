@@ -53,6 +53,9 @@ screenshots: $(VENV)/.requirements-dev
 PO := locale/en/LC_MESSAGES/django.po
 messages: $(VENV)/.requirements-dev
 	PORTAL_BASE_URL=http://x $(BIN)/python manage.py makemessages
+	# A new string that merely resembles a translated one comes out "fuzzy" with that
+	# translation: empty it, so it is translated for what it says.
+	msgattrib --clear-fuzzy --empty -o $(PO) $(PO)
 	# The old catalog's untranslated entries are left out of what is merged: msgmerge keeps
 	# an empty plural entry of it rather than take the compendium's translation.
 	for part in locale/en/parts/*.po; do \
