@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from members.models import LoanContract, Member
 from portal import clock
@@ -137,7 +137,11 @@ class InterestFreePeriod(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member} {self.first_day}〜{self.last_day}"
+        return gettext("%(member)s %(first)s〜%(last)s") % {
+            "member": self.member,
+            "first": self.first_day,
+            "last": self.last_day,
+        }
 
 
 class AtmFeeWaiver(models.Model):
@@ -162,7 +166,11 @@ class AtmFeeWaiver(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member} {self.first_day}〜{self.last_day}"
+        return gettext("%(member)s %(first)s〜%(last)s") % {
+            "member": self.member,
+            "first": self.first_day,
+            "last": self.last_day,
+        }
 
 
 class DueStatus(models.Model):

@@ -43,6 +43,12 @@ EXCLUDED = {
     "points:join": "POST only; redirects to the points page",
     "atm:session-state": "JSON polled by the ATM screen's script",
     "atm:session-cancel": "POST only; redirects to the ATM screen",
+    "demo:sandbox-create": "the button's POST target; redirects to the new sandbox's page",
+    **{
+        f"demo:sandbox-{name}": "a sandbox's POST target; a form's answers its page"
+        for name in ["clock", "glitches", "reset", "delete", "reminders"]
+    },
+    **{f"demo:sandbox-{name}": "JSON for test code" for name in ["mailbox-json", "latest-mail"]},
     # The confirmation page is the answer to the form's POST (under the form's URL, visited);
     # its button posts here, which redirects to the done page (visited).
     **{
@@ -180,6 +186,14 @@ def crawl_visitor(crawl, language, time_machine):
     if link := first_link(mailbox, r"/demo/mailbox/\d+/"):
         fetch(crawl, who, client, link)
     assert MailboxMessage.objects.exists()
+    # A tester's sandbox: its page (after the button on /demo/), a clock set through its
+    # form (an error, then a valid instant), its mailbox.
+    sandbox = fetch(crawl, who, client, reverse("demo:sandbox-create"), {})
+    token = sandbox.resolver_match.kwargs["token"]
+    fetch(crawl, who, client, reverse("demo:sandbox-clock", args=[token]), {"now": "x"})
+    fetch(crawl, who, client, reverse("demo:sandbox-clock", args=[token]),
+          {"now": "2026-12-20T10:00:00"})  # fmt: skip
+    fetch(crawl, who, client, reverse("demo:sandbox-mailbox", args=[token]))
     # The error pages.
     fetch(crawl, who, client, "/no-such-page/")
     fetch(crawl, who, client, "/login/?q=%00")
