@@ -113,9 +113,7 @@ def test_coupon(page, personas, viewport_name):
 def test_atm(page, personas, viewport_name):
     """The partner ATM's screen waiting for a code, and the member's side."""
     page.goto("/atm/")
-    start = page.locator("form button[type=submit]")
-    if start.count():
-        start.first.click()
+    page.locator("#atm-start-submit").click()
     expect(page.locator("[data-atm-code]")).to_be_visible()
     shoot(page, "atm-screen", viewport_name)
     login_as(page, "standard", "card")

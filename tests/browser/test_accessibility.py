@@ -43,9 +43,7 @@ def member_page(path: str, persona: str = "standard", ready: str = "main h1"):
 
 def open_atm_screen(page) -> None:
     page.goto("/atm/")
-    start = page.locator("form button[type=submit]")
-    if start.count():
-        start.first.click()
+    page.locator("#atm-start-submit").click()
     expect(page.locator("[data-atm-code]")).to_be_visible()
 
 
