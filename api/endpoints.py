@@ -76,9 +76,11 @@ from portal.throttle import ip_throttle
 
 router = Router()
 
-# The refusals every operation of a member may answer (401: no live token).
-MEMBER_ERRORS = {401: ProblemOut, 503: ProblemOut}
-MONEY_ERRORS = {**MEMBER_ERRORS, 400: ProblemOut, 409: ProblemOut, 422: ProblemOut, 429: ProblemOut}
+# The refusals any operation may answer: a body that is not JSON (400), a request the
+# schema refuses (422), maintenance (503); and those of a member's (401: no live token).
+ANY_ERRORS = {400: ProblemOut, 422: ProblemOut, 503: ProblemOut}
+MEMBER_ERRORS = {**ANY_ERRORS, 401: ProblemOut}
+MONEY_ERRORS = {**MEMBER_ERRORS, 409: ProblemOut, 429: ProblemOut}
 PAGE_SIZE, PAGE_SIZE_MAX = 20, 100
 HISTORY_TOTALS = ("count", "borrowed", "repaid", "interest", "late_damages", "principal")
 IDEMPOTENCY_KEY = Header(
@@ -99,7 +101,7 @@ LOGIN_STATUS = {
     LoginResult.CONTRACT_TERMINATED: 403,
     LoginResult.THROTTLED: 429,
 }
-LOGIN_ERRORS = {401: ProblemOut, 403: ProblemOut, 422: ProblemOut, 429: ProblemOut, 503: ProblemOut}
+LOGIN_ERRORS = {**ANY_ERRORS, 401: ProblemOut, 403: ProblemOut, 429: ProblemOut}
 
 
 @sensitive_variables("data", "secret_value")
@@ -195,7 +197,7 @@ def _page(entries: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, s
             if moment.tzinfo is None or not 0 < pk < 2**63:
                 raise ValueError(cursor)
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise Problem(400, "cursor_invalid", _("cursor が正しくありません。")) from None
+            raise Problem(422, "cursor_invalid", _("cursor が正しくありません。")) from None
         entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk))
     items = list(entries.newest_first()[: limit + 1])
     next_cursor = _cursor_of(items[limit - 1]) if len(items) > limit else None
@@ -219,7 +221,7 @@ def _ledger_entry(entry: LedgerEntry) -> dict:
 
 
 @router.get(
-    "/history", response={200: HistoryPageOut, 400: ProblemOut, 422: ProblemOut, **MEMBER_ERRORS},
+    "/history", response={200: HistoryPageOut, **MEMBER_ERRORS},
     tags=["loan"],
 )  # fmt: skip
 def history(
@@ -246,9 +248,7 @@ def history(
     }
 
 
-@router.get(
-    "/interest", response={200: InterestOut, 422: ProblemOut, **MEMBER_ERRORS}, tags=["loan"]
-)
+@router.get("/interest", response={200: InterestOut, **MEMBER_ERRORS}, tags=["loan"])
 def interest(request, repayment_date: dt.date):
     """The interest inquiry (/mypage/interest/): interest and payoff on a repayment date
     from today up to 35 days ahead (or the next due date)."""
@@ -370,7 +370,7 @@ def _atm_result(member, entry_pk: int) -> dict:
 
 @router.post(
     "/atm/claims",
-    response={200: AtmClaimOut, 422: ProblemOut, 429: ProblemOut, **MEMBER_ERRORS},
+    response={200: AtmClaimOut, 429: ProblemOut, **MEMBER_ERRORS},
     tags=["smartphone ATM"],
 )
 def atm_claim(request, payload: AtmIn):
@@ -436,7 +436,7 @@ def _point_entry(entry: PointEntry) -> dict:
 
 
 @router.get(
-    "/points/history", response={200: PointHistoryOut, 400: ProblemOut, **MEMBER_ERRORS},
+    "/points/history", response={200: PointHistoryOut, **MEMBER_ERRORS},
     tags=["points"],
 )  # fmt: skip
 def point_history(
@@ -505,7 +505,7 @@ def reminder(request):
 
 @router.put(
     "/settings/reminder",
-    response={200: ReminderOut, 403: ProblemOut, 422: ProblemOut, **MEMBER_ERRORS},
+    response={200: ReminderOut, 403: ProblemOut, **MEMBER_ERRORS},
     tags=["settings"],
 )
 def set_reminder(request, payload: ReminderIn):

@@ -3,9 +3,24 @@
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 NUL = "\x00"
+# The app API (api/) answers refusals as RFC 9457 problem details, these ones included.
+API_PATH = "/api/"
+
+
+def _refusal(request, template: str, *, status: int, code: str, detail: str, context=None):
+    """Return the refusal page, or to the app API its problem details."""
+    if request.path_info.startswith(API_PATH):
+        body = {"type": f"urn:member-portal:problem:{code}", "title": detail, "status": status,
+                "detail": detail, "code": code, "errors": []}  # fmt: skip
+        return JsonResponse(
+            body, status=status, content_type="application/problem+json; charset=utf-8"
+        )
+    return render(request, template, context or {}, status=status)
 
 
 class RequestSizeLimitMiddleware:
@@ -25,8 +40,14 @@ class RequestSizeLimitMiddleware:
             length = 0  # Django reads no body then either
         if length > settings.PORTAL_MAX_REQUEST_BYTES:
             limit_mb = settings.PORTAL_MAX_REQUEST_BYTES // (1024 * 1024)
-            return render(
-                request, "portal/request_too_large.html", {"limit_mb": limit_mb}, status=413
+            return _refusal(
+                request,
+                "portal/request_too_large.html",
+                status=413,
+                code="request_too_large",
+                detail=_("送信データが大きすぎます（%(limit_mb)sMBまで）。")
+                % {"limit_mb": limit_mb},
+                context={"limit_mb": limit_mb},
             )
         return self.get_response(request)
 
@@ -44,7 +65,13 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if any(NUL in text for text in _texts(request)):
-            return render(request, "portal/bad_request.html", status=400)
+            return _refusal(
+                request,
+                "portal/bad_request.html",
+                status=400,
+                code="nul_character",
+                detail=_("リクエストに使えない文字（NUL）が含まれています。"),
+            )
         return self.get_response(request)
 
 
