@@ -45,7 +45,10 @@ class RequestSizeLimitMiddleware:
                 "portal/request_too_large.html",
                 status=413,
                 code="request_too_large",
-                detail=_("送信データが大きすぎます（%(limit_mb)sMBまで）。")
+                detail=_(
+                    "一度に送信できるのは約%(limit_mb)sMBまでです。処理していません。"
+                    "何も変更されていません。"
+                )
                 % {"limit_mb": limit_mb},
                 context={"limit_mb": limit_mb},
             )
@@ -69,8 +72,11 @@ class RejectNulMiddleware:
                 request,
                 "portal/bad_request.html",
                 status=400,
-                code="nul_character",
-                detail=_("リクエストに使えない文字（NUL）が含まれています。"),
+                code="null_characters_not_allowed",
+                detail=_(
+                    "送信された内容に使用できない文字（NUL文字）が含まれていたため、"
+                    "処理しませんでした。何も変更されていません。"
+                ),
             )
         return self.get_response(request)
 

@@ -200,3 +200,10 @@ def test_another_members_history_cursor_shows_nothing_of_theirs(client, borrower
     mine = ApiClient(client)
     mine.log_in_card(borrower)
     assert mine.get("/history", {"cursor": cursor}).json()["items"] == []
+
+
+def test_a_nul_anywhere_answers_a_400_problem_with_the_pages_code(member_api):
+    answer = member_api.get("/history", {"cursor": "a\x00b"})
+    assert answer.status_code == 400
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert answer.json()["code"] == "null_characters_not_allowed"
