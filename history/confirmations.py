@@ -60,22 +60,20 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _store(*, member: Member, token: str, **fields) -> None:
+    """Store a confirmation named by `token`; forget the member's that are kept no longer."""
+    now = clock.now()
+    Confirmation.objects.filter(member=member, created_at__lt=now - KEPT_FOR).delete()
+    Confirmation.objects.create(member=member, token_hash=_hash(token), created_at=now, **fields)
+
+
 @transaction.atomic
 def issue(*, member: Member, operation: str, amount: int, detail: str = "") -> str:
     """Store a confirmation of `operation` for `amount` (and what else the operation
     needs to know, `detail`: a benefit's key, an ATM session's code); return the page's
     token."""
-    now = clock.now()
-    Confirmation.objects.filter(member=member, created_at__lt=now - KEPT_FOR).delete()
     token = secrets.token_urlsafe(32)
-    Confirmation.objects.create(
-        member=member,
-        operation=operation,
-        token_hash=_hash(token),
-        amount=amount,
-        detail=detail,
-        created_at=now,
-    )
+    _store(member=member, token=token, operation=operation, amount=amount, detail=detail)
     return token
 
 
@@ -160,14 +158,13 @@ def carry_out_keyed(
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                Confirmation.objects.create(
+                _store(
                     member=member,
+                    token=token,
                     operation=operation,
-                    token_hash=_hash(token),
                     amount=amount,
                     detail=detail,
                     fingerprint=fingerprint,
-                    created_at=clock.now(),
                 )
         except IntegrityError:
             # Stored already, by an earlier or a parallel request with this key.
