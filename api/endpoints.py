@@ -248,6 +248,19 @@ def history(
     }
 
 
+@router.get(
+    "/history/{entry_id}", response={200: LedgerEntryOut, 404: ProblemOut, **MEMBER_ERRORS},
+    tags=["loan"],
+)  # fmt: skip
+def history_entry(request, entry_id: int):
+    """One transaction of the member's history (another member's answers 404)."""
+    entries = LedgerEntry.objects.for_member(request.user)
+    entry = entries.filter(pk=entry_id).first() if 0 < entry_id < 2**63 else None
+    if entry is None:
+        raise Problem(404, "not_found", _("このお取引はありません。"))
+    return _ledger_entry(entry)
+
+
 @router.get("/interest", response={200: InterestOut, **MEMBER_ERRORS}, tags=["loan"])
 def interest(request, repayment_date: dt.date):
     """The interest inquiry (/mypage/interest/): interest and payoff on a repayment date

@@ -16,7 +16,7 @@ def test_the_schema_is_openapi_3_1_with_every_operation(client):
     }
     assert ("POST", "/api/v1/auth/card") in operations
     assert ("POST", "/api/v1/loan/borrowings") in operations
-    assert len(operations) == 17
+    assert len(operations) == 18
     borrow = schema["paths"]["/api/v1/loan/borrowings"]["post"]
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in borrow["parameters"])
     assert "application/problem+json" in borrow["responses"]["409"]["content"]

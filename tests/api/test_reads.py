@@ -207,3 +207,17 @@ def test_a_nul_anywhere_answers_a_400_problem_with_the_pages_code(member_api):
     assert answer.status_code == 400
     assert answer["Content-Type"].startswith("application/problem+json")
     assert answer.json()["code"] == "null_characters_not_allowed"
+
+
+def test_another_members_entry_answers_404_and_ones_own_its_figures(member_api, borrower):
+    other = MemberFactory()
+    TransferAccountFactory(member=other)
+    theirs = services.borrow(member=other, amount=70_000)
+    mine = services.borrow(member=borrower, amount=20_000)
+
+    assert member_api.get(f"/history/{mine.pk}").json()["amount"] == 20_000
+    for pk in (theirs.pk, 0, 2**70):
+        answer = member_api.get(f"/history/{pk}")
+        assert answer.status_code in (404, 422)
+        assert answer["Content-Type"].startswith("application/problem+json")
+    assert member_api.get(f"/history/{theirs.pk}").json()["code"] == "not_found"
