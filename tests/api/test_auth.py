@@ -4,6 +4,7 @@ tokens stored hashed, expiring and ended by whatever ends the web sessions."""
 import datetime as dt
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from api.models import ApiToken
@@ -150,9 +151,14 @@ def test_an_api_login_earns_the_months_first_login_points_and_stamps_the_last_lo
     assert borrower.last_login == pytest.approx(clock.now(), abs=dt.timedelta(seconds=5))
 
 
-def test_an_api_login_opens_no_web_session(api, client, borrower):
-    api.log_in_card(borrower)
-    assert "sessionid" not in client.cookies
+def test_api_calls_open_no_web_session_and_are_never_cached(api, client, borrower):
+    login = api.log_in_card(borrower)
+    dashboard = api.get("/dashboard")
+
+    for answer in (login, dashboard):
+        assert "sessionid" not in answer.cookies
+        assert "no-store" in answer["Cache-Control"]
+    assert not Session.objects.exists()
     assert client.get(reverse("members:mypage")).status_code == 302
 
 
