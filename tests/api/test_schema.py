@@ -3,7 +3,9 @@ token, answers without a 5xx and as its schema says (status, content type, body)
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
@@ -31,6 +33,17 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_applicatio
 
 
 @pytest.fixture
+def test_transaction_kept_open():
+    """Keep the test's database connection through the WSGI calls, as Django's test client
+    does: a request's end would otherwise close it (and PostgreSQL's test transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def api_member(db):
     member = MemberFactory()
     TransferAccountFactory(member=member)
@@ -46,7 +59,7 @@ def api_member(db):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @pytest.mark.django_db
-def test_every_operation_conforms(case, api_member):
+def test_every_operation_conforms(case, api_member, test_transaction_kept_open):
     # A fresh token each time: some examples log out.
     token, _record = tokens.issue(member=api_member, method=LoginMethod.CARD)
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
