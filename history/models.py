@@ -240,6 +240,8 @@ class Confirmation(models.Model):
     result_id = models.PositiveBigIntegerField(
         _("記帳した取引"), null=True, blank=True, help_text=_("実行済みなら、記帳した取引の番号")
     )
+    # The app API's request stored under an Idempotency-Key (its hash); empty for a page's.
+    fingerprint = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("確認待ちの操作")

@@ -61,15 +61,15 @@ def reserve_places(request: HttpRequest, *, method: str, identifier: str) -> Pla
 
 
 @sensitive_variables("secret_value")
-def attempt_login(
-    *,
-    request: HttpRequest,
-    method: str,
-    identifier: str,
-    secret_value: str,
-    device_token: str,
+def check_credential(
+    *, request: HttpRequest, method: str, identifier: str, secret_value: str
 ) -> LoginOutcome:
-    """Check a well-formed credential under lockout and throttle rules; log in on success."""
+    """Check a well-formed credential under lockout and throttle rules, opening nothing.
+
+    A refusal is recorded here. A success returns the member, unrecorded: the door that
+    asked (the login page's session, the app API's token) opens and then records it, so
+    every door shares one counter per credential and one throttle per address.
+    """
     places = reserve_places(request, method=method, identifier=identifier)
     if places.refusal is not None:
         return record_attempt(request, method, identifier, places.refusal)
@@ -88,7 +88,25 @@ def attempt_login(
     contract = getattr(member, "contract", None)
     if contract is not None and contract.is_terminated:
         return record_attempt(request, method, identifier, LoginResult.CONTRACT_TERMINATED, member)
+    return LoginOutcome(result=LoginResult.SUCCESS, member=member)
 
+
+@sensitive_variables("secret_value")
+def attempt_login(
+    *,
+    request: HttpRequest,
+    method: str,
+    identifier: str,
+    secret_value: str,
+    device_token: str,
+) -> LoginOutcome:
+    """Check a well-formed credential under lockout and throttle rules; log in on success."""
+    outcome = check_credential(
+        request=request, method=method, identifier=identifier, secret_value=secret_value
+    )
+    if not outcome.succeeded:
+        return outcome
+    member = outcome.member
     previous_login = member.last_login
     login(request, member)  # cycles the session key and the CSRF token
     remember_language(member=member, language=translation.get_language())

@@ -21,10 +21,16 @@ from django.contrib.auth import (
 )
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Q
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
 from members.models import LOGIN_CREDENTIALS, Member, MemberSession
+
+# Sent (with `member`) whenever a member's other sessions are ended: a door that keeps
+# logins of its own (the app API's tokens) ends them too, whatever ended the sessions (a
+# new password, PIN, e-mail, phone or transfer account; "end the other sessions").
+sessions_ended = Signal()
 
 STARTED_AT_SESSION_KEY = "members_session_started_at"
 LAST_ACTIVITY_SESSION_KEY = "members_last_activity"
@@ -174,6 +180,7 @@ def end_other_sessions(*, member: Member, current_session_key: str | None) -> in
         MemberSession.objects.filter(member=member).exclude(session_key=current_session_key)
     )
     _end(others, _store())
+    sessions_ended.send(sender=Member, member=member)
     return len(others)
 
 

@@ -133,13 +133,13 @@ def login_submit(request, method):
             samesite="Lax",
         )
         return response
-    form.add_error(None, _login_error(outcome.result, method))
+    form.add_error(None, login_error(outcome.result, method))
     if outcome.result == LoginResult.THROTTLED:
         return with_retry_after(_render_login(request, **forms, status=429))
     return _render_login(request, **forms, refusal=outcome.result)
 
 
-def _login_error(result, method):
+def login_error(result, method):
     message = LOGIN_ERROR_MESSAGES.get((result, method)) or LOGIN_ERROR_MESSAGES[result]
     return ValidationError(message, code=str(result))
 

@@ -40,14 +40,18 @@ def closed_until(scope: str = MaintenanceScope.MEMBER_PAGES) -> dt.datetime | No
     return resume_at(windows=MaintenanceWindow.objects.blocking(scope), moment=clock.now())
 
 
+def retry_after(until: dt.datetime) -> int:
+    """Return the whole seconds (at least 1) until `until`: a Retry-After header's value."""
+    return max(1, math.ceil((until - clock.now()).total_seconds()))
+
+
 def maintenance_response(
     request, *, until: dt.datetime, scope: str = MaintenanceScope.MEMBER_PAGES
 ) -> TemplateResponse:
     """Return the 503 page that says which service resumes when."""
-    retry_after = max(1, math.ceil((until - clock.now()).total_seconds()))
     context = {"until": until, "scope": scope}
     response = TemplateResponse(request, "portal/maintenance.html", context, status=503)
-    response["Retry-After"] = str(retry_after)
+    response["Retry-After"] = str(retry_after(until))
     return response
 
 

@@ -3,10 +3,30 @@
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 NUL = "\x00"
+# The app API (api/) answers refusals as RFC 9457 problem details, these ones included.
+API_PATH = "/api/"
+
+
+def _refusal(request, template: str, *, status: int, code: str, detail, context=None):
+    """Return the refusal page, or to the app API its problem details, in the visitor's
+    language (given before LocaleMiddleware runs: the switch's cookie, else
+    Accept-Language). `detail` is lazy, `context` its %-parameters, so it is written in
+    the language chosen here."""
+    with translation.override(translation.get_language_from_request(request)):
+        if request.path_info.startswith(API_PATH):
+            text = str(detail) % (context or {})
+            body = {"type": f"urn:member-portal:problem:{code}", "title": text,
+                    "status": status, "detail": text, "code": code, "errors": []}  # fmt: skip
+            return JsonResponse(
+                body, status=status, content_type="application/problem+json; charset=utf-8"
+            )
+        return render(request, template, context or {}, status=status)
 
 
 class RequestSizeLimitMiddleware:
@@ -26,8 +46,16 @@ class RequestSizeLimitMiddleware:
             length = 0  # Django reads no body then either
         if length > settings.PORTAL_MAX_REQUEST_BYTES:
             limit_mb = settings.PORTAL_MAX_REQUEST_BYTES // (1024 * 1024)
-            return _render_refusal(
-                request, "portal/request_too_large.html", {"limit_mb": limit_mb}, status=413
+            return _refusal(
+                request,
+                "portal/request_too_large.html",
+                status=413,
+                code="request_too_large",
+                detail=_(
+                    "一度に送信できるのは約%(limit_mb)sMBまでです。処理していません。"
+                    "何も変更されていません。"
+                ),
+                context={"limit_mb": limit_mb},
             )
         return self.get_response(request)
 
@@ -45,15 +73,17 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if any(NUL in text for text in _texts(request)):
-            return _render_refusal(request, "portal/bad_request.html", status=400)
+            return _refusal(
+                request,
+                "portal/bad_request.html",
+                status=400,
+                code="null_characters_not_allowed",
+                detail=_(
+                    "送信された内容に使用できない文字（NUL文字）が含まれていたため、"
+                    "処理しませんでした。何も変更されていません。"
+                ),
+            )
         return self.get_response(request)
-
-
-def _render_refusal(request, template, context=None, *, status):
-    """Render a refusal given before LocaleMiddleware runs, in the visitor's language
-    (the language switch's cookie, else Accept-Language)."""
-    with translation.override(translation.get_language_from_request(request)):
-        return render(request, template, context, status=status)
 
 
 def _texts(request) -> Iterator[str]:

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "history",
     "points",
     "demo",
+    "api",
+    "ninja",  # the API docs' local Swagger UI assets
 ]
 
 MIDDLEWARE = [
@@ -256,6 +258,8 @@ PORTAL_SESSION_IDLE_MINUTES = env.int("PORTAL_SESSION_IDLE_MINUTES", default=15)
 # forgets it by then too, instead of sliding for Django's default two weeks.
 PORTAL_SESSION_MAX_HOURS = env.int("PORTAL_SESSION_MAX_HOURS", default=12)
 SESSION_COOKIE_AGE = PORTAL_SESSION_MAX_HOURS * 60 * 60
+# An app API token ends this long after its login (SPEC §11), like a web session.
+PORTAL_API_TOKEN_HOURS = env.int("PORTAL_API_TOKEN_HOURS", default=12)
 PORTAL_SUPPORT_PHONE = env("PORTAL_SUPPORT_PHONE", default="0120-000-000")
 
 # Staff TOTP (django-otp). The authenticator app shows the brand beside the staff ID.

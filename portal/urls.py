@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include(portal_patterns)),
     path("demo/", include("demo.urls")),
+    path("api/", include("api.urls")),
     path("simulator/", include("history.simulator_urls")),
     path("atm/", include("history.atm_urls")),
     path("mypage/", include("history.urls")),

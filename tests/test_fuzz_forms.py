@@ -36,8 +36,9 @@ from tests.helpers import error_codes
 pytestmark = pytest.mark.django_db
 
 BASE_DIR = Path(__file__).resolve().parents[1]
-# Namespaces that are not this project's own forms (Django's admin has its own tests).
-SKIPPED_NAMESPACES = {"admin"}
+# Namespaces that are not this project's own forms (Django's admin has its own tests; the
+# app API takes JSON, and schemathesis fuzzes it from its schema: tests/api/test_schema.py).
+SKIPPED_NAMESPACES = {"admin", "api"}
 # JSON endpoints for test code (a sandbox's controls, SPEC §11): no form of a page they
 # answer posts to them; tests/demo/test_sandboxes.py sends each of them bad input.
 JSON_ROUTES = ("demo/sandboxes/<str:token>/",)
