@@ -7,6 +7,7 @@ cases are worked out by hand in the comments.
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -20,6 +21,7 @@ from history.accounting import (
     split_repayment,
 )
 from history.atm import atm_fee
+from history.interest import Period, accrue, merge_periods
 from history.schedule import MONTH_END, due_date_after, first_due_date, minimum_payment
 from members.models import LATE_DAMAGES_RATE
 
@@ -40,6 +42,57 @@ def repaid(state, amount, on):
     position = position_on(state=state, terms=TERMS, on=on)
     split = split_repayment(position, amount)
     return after_repayment(state=state, position=position, repayment=split, terms=TERMS, on=on)
+
+
+# --- Interest: exact sums, excluded days, periods ---------------------------------------
+
+
+def test_interest_on_one_yen_is_kept_exactly_until_settled():
+    # 1 yen at 18% for a whole common year: 0.18 yen, kept as a fraction (a history of
+    # many balances is summed exactly and truncated once), not dropped as nothing.
+    amount = accrue(
+        balance=1, rate_percent=Decimal("18.0"), after=D(2026, 12, 31), through=D(2027, 12, 31)
+    )
+    assert amount == Fraction(9, 50)
+
+
+def test_a_single_excluded_day_is_left_out():
+    # 365,000 yen at 10% bears 100 yen a day in 2027; 01-02..01-11 is 10 days, less 01-05.
+    def interest(excluded):
+        return accrue(
+            balance=365_000,
+            rate_percent=Decimal("10.0"),
+            after=D(2027, 1, 1),
+            through=D(2027, 1, 11),
+            excluded=excluded,
+        )
+
+    assert interest(()) == 1_000
+    assert interest([Period(D(2027, 1, 5), D(2027, 1, 5))]) == 900
+    assert interest([Period(D(2027, 1, 11), D(2027, 1, 11))]) == 900  # the last day
+    assert interest([Period(D(2027, 1, 2), D(2027, 1, 2))]) == 900  # the first day
+
+
+def test_a_period_holds_its_first_and_last_day_and_no_other():
+    period = Period(D(2027, 6, 1), D(2027, 6, 30))
+
+    assert D(2027, 6, 1) in period
+    assert D(2027, 6, 30) in period
+    assert D(2027, 5, 31) not in period
+    assert D(2027, 7, 1) not in period
+
+
+def test_periods_a_day_apart_stay_apart():
+    apart = [Period(D(2027, 6, 1), D(2027, 6, 5)), Period(D(2027, 6, 7), D(2027, 6, 10))]
+
+    assert merge_periods(apart) == apart  # 06-06 is no free day
+
+
+def test_a_state_that_never_borrowed_owes_nothing():
+    position = position_on(state=LedgerState(), terms=TERMS, on=D(2027, 1, 9))
+
+    assert (position.principal, position.interest, position.late_damages) == (0, 0, 0)
+    assert (position.payoff, position.interest_waived, position.minimum_payment) == (0, 0, 0)
 
 
 # --- The minimum payment: each band's rate, not only its edges ---------------------------
