@@ -137,6 +137,12 @@ def test_the_next_due_date_can_be_last_months_moved_into_this_one():
     assert due_date_after(day=D(2026, 2, 2), due_day=MONTH_END) == D(2026, 3, 2)
 
 
+def test_a_contracts_month_end_due_day_is_stored_as_31():
+    # members.Contract.due_day holds 31 for 月末: the schedule must read it so.
+    assert first_due_date(borrowed_on=D(2027, 3, 15), due_day=31) == D(2027, 4, 30)
+    assert due_date_after(day=D(2027, 4, 1), due_day=31) == D(2027, 4, 30)
+
+
 @pytest.mark.parametrize(
     ("due_day", "borrowed_on", "expected"),
     [

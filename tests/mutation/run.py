@@ -192,18 +192,7 @@ def run_hand_mutations(workers: int) -> list[tuple[HandMutation, str, str]]:
             try:
                 target.write_text(original.replace(mutation.before, mutation.after), "utf-8")
                 result = subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "pytest",
-                        "-x",
-                        "-q",
-                        "-p",
-                        "no:cacheprovider",
-                        "-p",
-                        "no:xdist",
-                        *tests,
-                    ],
+                    [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
                     cwd=copy,
                     env=environment(),
                     capture_output=True,
