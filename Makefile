@@ -8,7 +8,7 @@ PORT ?= 8000
 # test files or test ids (tests/conftest.py); 0 runs the suite serially in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint format migrate run clean bench screenshots messages
+.PHONY: demo test lint format migrate run clean bench screenshots messages mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: $(VENV)/.requirements-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+## mutation: mutation testing of the money rules (mutmut, and hand mutations of constants):
+## fails on a surviving change that tests/mutation/equivalent.toml does not explain
+mutation: $(VENV)/.requirements-dev
+	$(BIN)/python -m tests.mutation.run
 
 ## bench: requests/s, latency, queries and memory of the main pages (bench/results.json)
 bench: $(VENV)/.requirements
@@ -74,4 +79,4 @@ format: $(VENV)/.requirements-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache mutants mutants-run.log

@@ -49,8 +49,7 @@ class LoanPosition:
     interest: int
     late_damages: int
     interest_waived: int  # interest the interest-free days saved since the last settlement
-    settled_through: dt.date | None  # interest is settled up to and including this day
-    days: int  # days of interest since then (片端入れ), leaving out days at a zero balance
+    days: int  # days of interest since the last settlement (片端入れ), not at a zero balance
     next_due_date: dt.date | None  # the earliest due date whose minimum is not paid yet
     minimum_payment: int  # of one monthly cycle
     paid_toward_due: int  # toward the minimum of the cycle of `next_due_date`
@@ -128,7 +127,6 @@ def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPositio
         interest=interest_total,
         late_damages=damages_total,
         interest_waived=without_free_days - interest_due,
-        settled_through=changes[0].on if changes else None,
         days=interest.days_owed(changes=changes, through=on),
         next_due_date=state.next_due_date,
         # Capped at what the cycle began owing: what is owed now plus what was paid toward
