@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class ApiConfig(AppConfig):
     name = "api"
-    verbose_name = "アプリAPI"
+    verbose_name = pgettext_lazy("admin: an app", "アプリAPI")
 
     def ready(self):
         from api.tokens import revoke_all

@@ -19,3 +19,7 @@ urlpatterns = [
     path("mypage/", include("points.urls")),
     path("", include("members.urls")),
 ]
+
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler500 = "portal.views.server_error"
