@@ -32,6 +32,8 @@ from demo.personas import PERSONAS, Persona, restore_personas
 from history.reminders import Outcome, send_due_notices
 from members import lockout
 from members.models import AttemptCounter, LoginMethod, Member
+from points import rules
+from points import services as points_services
 from portal import clock
 from portal.mail import delivering_to
 from portal.models import MailboxMessage
@@ -291,6 +293,17 @@ def send_reminders(sandbox: Sandbox) -> Outcome:
     member_ids = list(Member.objects.filter(member_number__in=numbers).values_list("pk", flat=True))
     with clock.shifted(sandbox.clock_offset), delivering_to(sandbox.mailbox):
         return send_due_notices(member_ids=member_ids)
+
+
+def credit_registration_points(sandbox: Sandbox) -> tuple[str, int]:
+    """Run the month-end point job (`credit_registration_points`) for the sandbox's
+    members on its clock: credit the month before its today; return that month and the
+    number of entries written (0 when run again: the job is idempotent)."""
+    numbers = [persona.member_number for persona in personas_of(sandbox)]
+    member_ids = list(Member.objects.filter(member_number__in=numbers).values_list("pk", flat=True))
+    with clock.shifted(sandbox.clock_offset), delivering_to(sandbox.mailbox):
+        month = rules.previous_month_reference(clock.today())
+        return month, points_services.credit_registration_points(month=month, member_ids=member_ids)
 
 
 # --- Mail -----------------------------------------------------------------------------

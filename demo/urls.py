@@ -19,6 +19,7 @@ urlpatterns = [
         views.sandbox_reminders,
         name="sandbox-reminders",
     ),
+    path("sandboxes/<str:token>/jobs/points/", views.sandbox_points, name="sandbox-points"),
     path("sandboxes/<str:token>/mailbox/", views.sandbox_mailbox, name="sandbox-mailbox"),
     path(
         "sandboxes/<str:token>/mailbox.json",

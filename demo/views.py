@@ -364,6 +364,15 @@ def sandbox_reminders(request, token):
     )
 
 
+@csrf_exempt
+@require_POST
+def sandbox_points(request, token):
+    """Run the month-end point job for the sandbox's members at its clock (the month
+    before its today); answer the month and how many entries it wrote."""
+    month, credited = sandboxes.credit_registration_points(_sandbox_or_404(token))
+    return JsonResponse({"month": month, "credited": credited})
+
+
 def _sandbox_mails(request, sandbox):
     """Return the sandbox's mails, newest first, to the address in `to` if given (an
     invalid filter filters nothing, as on the shared mailbox)."""

@@ -53,6 +53,12 @@ def month_reference(day: dt.date) -> str:
     return f"{day:%Y-%m}"
 
 
+def previous_month_reference(day: dt.date) -> str:
+    """Return the reference of the month before `day`'s: the month the month-end
+    registration points are credited for when the job runs on `day`."""
+    return month_reference(day.replace(day=1) - dt.timedelta(days=1))
+
+
 def year_reference(day: dt.date) -> str:
     """Return the reference of the year of `day` ("2026"): once-a-year earnings."""
     return f"{day:%Y}"

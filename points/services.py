@@ -235,7 +235,9 @@ REGISTRATIONS = (
 REGISTRATION_BATCH = 500
 
 
-def credit_registration_points(*, month: str, batch_size: int = REGISTRATION_BATCH) -> int:
+def credit_registration_points(
+    *, month: str, member_ids: list[int] | None = None, batch_size: int = REGISTRATION_BATCH
+) -> int:
     """Credit `rules.REGISTRATION_POINTS` for each registration every joined member holds,
     for `month` ("2026-11", the entries' reference); return the number of entries written.
 
@@ -246,9 +248,10 @@ def credit_registration_points(*, month: str, batch_size: int = REGISTRATION_BAT
     read their registrations and what the month already credited, insert the entries and
     update the balances in bulk.
     """
-    member_ids = list(
-        PointAccount.objects.order_by("member_id").values_list("member_id", flat=True)
-    )
+    accounts = PointAccount.objects.order_by("member_id")
+    if member_ids is not None:  # only these members (a sandbox's, demo.sandboxes)
+        accounts = accounts.filter(member_id__in=member_ids)
+    member_ids = list(accounts.values_list("member_id", flat=True))
     return sum(
         _credit_registration_batch(member_ids[start : start + batch_size], month=month)
         for start in range(0, len(member_ids), batch_size)

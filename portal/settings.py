@@ -77,8 +77,11 @@ MIDDLEWARE = [
     "members.middleware.NoStoreForMembersMiddleware",
     "members.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # An app API request with a live bearer token is its member's from here on.
+    "api.middleware.BearerTokenMiddleware",
     # After the session bookkeeping (real time), before maintenance: a sandbox member's
-    # request runs on the sandbox's clock, so its maintenance windows are the sandbox's.
+    # request (a page's or the API's) runs on the sandbox's clock, so its maintenance
+    # windows are the sandbox's.
     "demo.middleware.SandboxMiddleware",
     "portal.maintenance.MaintenanceMiddleware",
 ]

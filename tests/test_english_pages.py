@@ -48,7 +48,7 @@ EXCLUDED = {
     "demo:sandbox-create": "the button's POST target; redirects to the new sandbox's page",
     **{
         f"demo:sandbox-{name}": "a sandbox's POST target; a form's answers its page"
-        for name in ["clock", "glitches", "reset", "delete", "reminders"]
+        for name in ["clock", "glitches", "reset", "delete", "reminders", "points"]
     },
     **{f"demo:sandbox-{name}": "JSON for test code" for name in ["mailbox-json", "latest-mail"]},
     # The confirmation page is the answer to the form's POST (under the form's URL, visited);

@@ -117,6 +117,7 @@ SAMPLE_KWARGS = {
             "sandbox-clock",
             "sandbox-glitches",
             "sandbox-reminders",
+            "sandbox-points",
             "sandbox-mailbox",
             "sandbox-mailbox-json",
             "sandbox-latest-mail",

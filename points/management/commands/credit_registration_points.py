@@ -31,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, month=None, **options):
         this_month = rules.month_reference(clock.today())
         if month is None:
-            month = rules.month_reference(clock.today().replace(day=1) - dt.timedelta(days=1))
+            month = rules.previous_month_reference(clock.today())
         month = _month(month)
         if month >= this_month:
             raise CommandError(f"{month} has not ended yet (today is in {this_month})")
