@@ -7,6 +7,7 @@ small change of these rules (a cost, an earning, the waiver's last day).
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from points import rules
 
@@ -74,3 +75,23 @@ def test_anything_else_is_not_a_certificate(head):
 def test_certificate_limits():
     assert rules.CERTIFICATE_MAX_BYTES == 5 * 1024 * 1024
     assert rules.CERTIFICATE_HEAD_BYTES == 8  # the PNG signature, the longest
+
+
+@pytest.mark.parametrize(
+    ("today", "month"),
+    [
+        (D(2027, 1, 1), "2026-12"),  # the job's day: the 1st, for the month that ended
+        (D(2026, 3, 1), "2026-02"),
+        (D(2026, 3, 31), "2026-02"),  # a day later in the month: still the month before
+        (D(2024, 3, 2), "2024-02"),
+    ],
+)
+def test_the_point_job_credits_the_month_before_its_day(today, month):
+    assert rules.previous_month_reference(today) == month
+
+
+def test_a_redemption_note_is_japanese_for_staff_whatever_the_page_language():
+    benefit = rules.BENEFITS["interest_free_7"]
+    with translation.override("en"):
+        note = rules.redemption_note(benefit, D(2026, 12, 9), D(2026, 12, 15))
+    assert note == "無利息7日間（2026/12/09〜2026/12/15）"
