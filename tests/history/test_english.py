@@ -9,7 +9,6 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
-from django.utils import translation
 
 from history import atm, services
 from history.models import Channel, Kind, LedgerEntry
@@ -28,14 +27,6 @@ INTEREST_URL = reverse("history:interest")
 SIMULATOR_URL = reverse("simulator:simulator")
 ATM_URL = reverse("history:atm")
 ATM_START_URL = reverse("atm:start")
-
-
-@pytest.fixture(autouse=True)
-def _japanese_afterwards():
-    """An English request leaves English active in the test's thread (LocaleMiddleware
-    activates it and nothing deactivates it): give the next test the default back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
