@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from demo.personas import PERSONAS, reset_demo_personas
 from portal import clock
@@ -153,6 +154,18 @@ def error_codes(page) -> list[str]:
     return page.locator("[data-error-code]").evaluate_all(
         "nodes => nodes.map(node => node.dataset.errorCode)"
     )
+
+
+def expect_error_codes(page, *codes: str) -> None:
+    """The page shows exactly these `data-error-code` values, in document order.
+
+    It waits for them as Playwright's `expect` does, so a click that submits a form may
+    come just before it: the answer page is awaited, never read half-loaded.
+    """
+    shown = page.locator("[data-error-code]")
+    for index, code in enumerate(codes):
+        expect(shown.nth(index)).to_have_attribute("data-error-code", code)
+    expect(shown).to_have_count(len(codes))
 
 
 def horizontal_overflow(page) -> int:

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from members.models import Member, TransferAccount
-from tests.browser.conftest import error_codes, login_as
+from tests.browser.conftest import expect_error_codes, login_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,7 +102,7 @@ def test_web_id_registration_waits_for_the_mailbox_verification_link(page, perso
     expect(page).to_have_url(re.compile(r"/mypage/$"))
 
     page.locator("#menu-register-web-id").click()
-    assert error_codes(page) == ["email_not_verified"]
+    expect_error_codes(page, "email_not_verified")
     expect(page.locator("#id_web_id")).to_have_count(0)
     page.get_by_role("link", name="メールアドレスを登録・確認する").click()
     page.locator("#email-resend-submit").click()
@@ -143,7 +143,7 @@ def test_locked_web_id_is_recovered_through_the_mailbox_link(page, personas):
     new_password = "Unlocked2026"
 
     log_in_with_web_id(page, persona.web_id, persona.password)
-    assert error_codes(page) == ["locked"]
+    expect_error_codes(page, "locked")
 
     page.locator("#forgot-password-link").click()
     expect(page).to_have_url(re.compile(r"/account/password/forgot/$"))
@@ -169,7 +169,7 @@ def test_locked_web_id_is_recovered_through_the_mailbox_link(page, personas):
     )
 
     page.goto(reset_url)
-    assert error_codes(page) == ["link_invalid"]
+    expect_error_codes(page, "link_invalid")
 
 
 def test_address_change_is_saved_normalised_and_announced_by_mail(page, personas):
@@ -209,7 +209,7 @@ def test_bad_postal_code_shows_a_field_error_and_changes_nothing(page, personas)
     page.get_by_label("都道府県").select_option("大阪府")
     page.locator("#settings-submit").click()
 
-    assert error_codes(page) == ["format_postal_code"]
+    expect_error_codes(page, "format_postal_code")
     member = Member.objects.get(member_number=persona.member_number)
     assert (member.postal_code, member.prefecture) == ("1000001", "東京都")
 
@@ -242,7 +242,7 @@ def test_transfer_account_needs_the_members_own_kana_name(page, personas):
     expect(holder_field.locator("[data-error-code]")).to_have_attribute(
         "data-error-code", "holder_mismatch"
     )
-    assert error_codes(page) == ["holder_mismatch"]
+    expect_error_codes(page, "holder_mismatch")
     assert _account_of(persona) == before
 
     # The other fields kept what was typed; only the name needs correcting.
@@ -273,7 +273,7 @@ def test_an_e_mail_change_asks_for_the_pin_and_the_old_address_is_told(page, per
     page.get_by_label("新しいメールアドレス").fill(new_address)
     page.get_by_label("暗証番号（ご本人確認）").fill("9876")  # not the PIN
     page.locator("#settings-submit").click()
-    assert error_codes(page) == ["invalid_credentials"]
+    expect_error_codes(page, "invalid_credentials")
     assert Member.objects.get(member_number=persona.member_number).pending_email == ""
 
     page.get_by_label("暗証番号（ご本人確認）").fill(persona.pin)

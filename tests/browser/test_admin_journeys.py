@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from demo.fake_data import GENERATED_PIN
 from members import staff_login
-from tests.browser.conftest import error_codes
+from tests.browser.conftest import expect_error_codes
 from tests.factories import StaffFactory
 from tests.staff_sign_in import STAFF_PASSWORD, current_code, wrong_code
 
@@ -29,13 +29,13 @@ def test_staff_sign_in_with_password_then_code(page, transactional_db, settings)
 
     page.goto("/admin/")
     sign_in_with_password(page, staff.username, "wrong-pass")
-    assert error_codes(page) == ["invalid_credentials"]
+    expect_error_codes(page, "invalid_credentials")
 
     sign_in_with_password(page, staff.username, STAFF_PASSWORD)
     expect(page).to_have_url(CODE_STEP)
     page.get_by_label("確認コード").fill(wrong_code(device))
     page.get_by_role("button", name="確認する").click()
-    assert error_codes(page) == ["invalid_credentials"]
+    expect_error_codes(page, "invalid_credentials")
 
     page.get_by_label("確認コード").fill(current_code(device))
     page.get_by_role("button", name="確認する").click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from members.models import Member
 from points import certificates, services
 from points.models import IncomeCertificate
-from tests.browser.conftest import PHONE, error_codes, horizontal_overflow, login_as
+from tests.browser.conftest import PHONE, expect_error_codes, horizontal_overflow, login_as
 from tests.factories import StaffFactory
 from tests.staff_sign_in import STAFF_PASSWORD
 
@@ -39,7 +39,7 @@ def test_a_member_uploads_a_photo_at_phone_width_and_sees_it_approved(page, pers
     page.locator("#id_file").set_input_files(str(fake))
     page.locator("#income-certificate-submit").click()
     expect(page.locator("#id_file_error [data-error-code]")).to_be_visible()
-    assert error_codes(page) == ["file_type"]
+    expect_error_codes(page, "file_type")
     assert horizontal_overflow(page) == 0
 
     photo = tmp_path / "IMG_0001.jpg"  # a PNG under a JPEG name: stored as the PNG it is
@@ -95,7 +95,7 @@ def test_staff_reject_a_certificate_with_a_reason_and_the_member_reads_it(page, 
     page.locator('select[name="action"]').select_option("reject_certificates")
     page.locator('button[name="index"]').click()
     page.get_by_role("button", name="差し戻す").click()  # without a reason first
-    assert error_codes(page) == ["required"]
+    expect_error_codes(page, "required")
     page.get_by_label("差し戻しの理由").fill("氏名が読み取れません")
     page.get_by_role("button", name="差し戻す").click()
     expect(page.locator(".messagelist")).to_contain_text("差し戻しました")

@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from history.models import InterestFreePeriod, Kind, LedgerEntry
 from history.selectors import loan_position
 from members.models import DueDay, LoanContract, Member, StatementDelivery
-from tests.browser.conftest import error_codes, login_as
+from tests.browser.conftest import expect_error_codes, login_as
 from tests.factories import DEFAULT_PIN, MemberFactory, TransferAccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -248,7 +248,7 @@ def test_interest_inquiry_refuses_a_date_in_the_past(page, personas):
     expect(page).to_have_url(re.compile(r"/mypage/interest/$"))
 
     page.goto("/mypage/interest/?repayment_date=2026-12-08")
-    assert error_codes(page) == ["date_out_of_range"]
+    expect_error_codes(page, "date_out_of_range")
     expect(page.locator("#interest-result")).to_have_count(0)
 
 
@@ -325,7 +325,7 @@ def test_delinquent_member_sees_the_overdue_amount_and_cannot_borrow(page, perso
     page.goto("/mypage/borrow/")  # typed by hand: the page refuses it too
     page.get_by_label("金額（円）").fill("1000")
     page.locator("#borrow-submit").click()
-    assert error_codes(page) == ["contract_suspended"]
+    expect_error_codes(page, "contract_suspended")
     expect(page.locator("#borrow-confirm-submit")).to_have_count(0)
     assert LedgerEntry.objects.filter(member=member).count() == entries_before
     assert LoanContract.objects.get(member=member).principal_balance == contract.principal_balance

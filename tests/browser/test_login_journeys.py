@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     error_codes,
+    expect_error_codes,
     fill_from_demo,
     login_as,
     seed_default_maintenance_windows,
@@ -43,7 +44,7 @@ def expect_mypage_of(page, persona) -> None:
 def expect_refused(page, code: str) -> None:
     """The login page answers with exactly this one error, and nobody is logged in."""
     expect(page.locator("[data-error-code]")).to_have_attribute("data-error-code", code)
-    assert error_codes(page) == [code]
+    expect_error_codes(page, code)
     assert "/mypage/" not in page.url
     expect(page.get_by_role("button", name="ログアウト")).to_have_count(0)
 
@@ -188,7 +189,7 @@ def test_typed_format_mistakes_are_explained(page, personas, card_number, pin, c
     type_card_login(page, card_number, pin)
 
     expect(page.locator("[data-error-code]")).to_have_attribute("data-error-code", code)
-    assert error_codes(page) == [code]
+    expect_error_codes(page, code)
     expect(page.get_by_role("alert")).to_contain_text(message)
     help_link = page.get_by_role("link", name="ログインでお困りの方（ロック・入力エラー）")
     expect(help_link).to_be_visible()
@@ -200,7 +201,7 @@ def test_full_width_web_id_is_explained(page, personas):
     field(page, "パスワード").press_sequentially("Standard01")
     submit_login(page, "web_id")
 
-    assert error_codes(page) == ["format_fullwidth"]
+    expect_error_codes(page, "format_fullwidth")
     expect(page.get_by_role("alert")).to_contain_text("全角文字が含まれています")
 
 
