@@ -245,7 +245,8 @@ def test_a_sandbox_made_on_one_instance_is_used_on_the_other(front_door):
     mailboxes = [call("GET", sandbox["urls"]["mailbox_json"]) for _ in range(2)]
     assert {_instance(servers, a) for a in clocks} == {_instance(servers, a) for a in mailboxes}
     assert {_instance(servers, a) for a in clocks} == {0, 1}
-    assert all(a.json()["now"].startswith("2026-12-14T03:00") for a in clocks)
+    # (running on from 03:00: the hour leaves room for a slow machine)
+    assert all(a.json()["now"].startswith("2026-12-14T03:") for a in clocks)
     assert [[m["to"] for m in a.json()["messages"]] for a in mailboxes] == [[[me["email"]]]] * 2
     # Set to a weekday noon through one instance: both serve the page again (to a new
     # login: days passed on the sandbox's clock, so the session timed out).
