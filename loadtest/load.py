@@ -4,9 +4,9 @@ Reads a plan (JSON) on stdin: where the front door is, the members (card number 
 PIN), the pages, and for how long. Each member is one thread, a tester clicking through
 the portal: it logs in, then until the time is up browses (mypage, history, points, the
 interest inquiry) and now and then borrows or repays through the confirmation step,
-sending each confirmation twice (a double click) to check that both answers lead to the
-same entry. Writes what happened (JSON) on stdout. It imports no Django: it sees the
-portal only over HTTP, as a browser does.
+sending each confirmation twice at the same moment (a double click) to check that both
+answers lead to the same entry. Writes what happened (JSON) on stdout. It imports no
+Django: it sees the portal only over HTTP, as a browser does.
 """
 
 import json
@@ -33,10 +33,13 @@ class Tester:
         self.rng = random.Random(plan["seed"] + index)
         self.booked: set[int] = set()  # entry ids of the done pages reached
 
-    def request(self, name: str, method: str, path: str, form: dict | None = None) -> Response:
+    def request(
+        self, name: str, method: str, path: str, form: dict | None = None, *, browser=None
+    ) -> Response:
+        browser = browser or self.browser
         started = time.perf_counter()
         try:
-            answer = self.browser.get(path) if method == "GET" else self.browser.post(path, form)
+            answer = browser.get(path) if method == "GET" else browser.post(path, form)
         except OSError as error:
             self.log.record(name, f"error {type(error).__name__}", time.perf_counter() - started)
             raise
@@ -77,12 +80,10 @@ class Tester:
         nonce = re.search(r'name="nonce" value="([^"]+)"', shown.text)
         if nonce is None:
             return  # refused with a reason (over the limit, nothing to repay, suspended…)
-        confirm = {"nonce": nonce[1], "csrfmiddlewaretoken": shown.csrf_token}
-        first = self.request(
-            f"{operation} (confirm)", "POST", pages[f"{operation}_confirm"], confirm
-        )
-        again = self.request(
-            f"{operation} (confirm)", "POST", pages[f"{operation}_confirm"], confirm
+        first, again = self.double_click(
+            f"{operation} (confirm)",
+            pages[f"{operation}_confirm"],
+            {"nonce": nonce[1], "csrfmiddlewaretoken": shown.csrf_token},
         )
         done = re.compile(pages[f"{operation}_done"])
         places = [done.search(answer.headers.get("Location") or "") for answer in (first, again)]
@@ -94,6 +95,28 @@ class Tester:
                 f"{first.status} {first.headers.get('Location')} and "
                 f"{again.status} {again.headers.get('Location')}"
             )
+
+    def double_click(self, name: str, path: str, form: dict) -> tuple[Response, Response]:
+        """Post `form` twice at the same moment, the second from another connection with the
+        same cookies (through the proxy, usually to the other instance)."""
+        clone = Browser(self.plan["host"], self.plan["port"], timeout=120)
+        clone.cookies = dict(self.browser.cookies)
+        answers: list = [None, None]
+
+        def click(index: int, browser: Browser) -> None:
+            try:
+                answers[index] = self.request(name, "POST", path, form, browser=browser)
+            except OSError as error:
+                answers[index] = error
+
+        second = threading.Thread(target=click, args=(1, clone))
+        second.start()
+        click(0, self.browser)
+        second.join()
+        for answer in answers:
+            if isinstance(answer, OSError):
+                raise answer
+        return answers[0], answers[1]
 
     def run(self, stop_at: float) -> None:
         self.login()

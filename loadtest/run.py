@@ -7,7 +7,7 @@ several hosts: two gunicorn instances (DEBUG off, the cache from CACHE_URL, Redi
 behind a round-robin proxy (devserver.RoundRobinProxy, PORTAL_TRUSTED_PROXIES=1). A load
 generator in a process of its own (loadtest/load.py, threads, no Django) plays one
 tester per member for LOADTEST_SECONDS: logging in, browsing, borrowing and repaying
-through the confirmation step, each confirmation sent twice.
+through the confirmation step, each confirmation sent twice at once (a double click).
 
 Afterwards it prints per page the requests, their statuses and p50/p95 latency, and
 checks:
@@ -230,7 +230,7 @@ def main() -> None:
     print(_table(results))
     print(f"requests per instance: {', '.join(str(n) for n in served)}")
     booked = sum(len(entries) for entries in results["booked"].values())
-    print(f"borrowings and repayments booked: {booked}, each confirmed twice")
+    print(f"borrowings and repayments booked: {booked}, each confirmed twice at once")
     if failures:
         print(f"\nFAILED ({len(failures)}):", *failures[:50], sep="\n  ")
         raise SystemExit(1)
