@@ -8,7 +8,7 @@ PORT ?= 8000
 # test files or test ids (tests/conftest.py); 0 runs the suite serially in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint format migrate run clean bench screenshots messages mutation
+.PHONY: demo test lint format migrate run clean bench loadtest screenshots messages mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ mutation: $(VENV)/.requirements-dev
 ## bench: requests/s, latency, queries and memory of the main pages (bench/results.json)
 bench: $(VENV)/.requirements
 	$(BIN)/python -m bench.run
+
+## loadtest: LOADTEST_MEMBERS (50) testers browsing, borrowing and repaying for LOADTEST_SECONDS
+## (120) against two gunicorn instances behind a proxy, on a throwaway PostgreSQL database next
+## to DATABASE_URL's; fails on a 5xx, a double booking or a balance off its ledger
+loadtest: $(VENV)/.requirements
+	$(BIN)/python -m loadtest.run
 
 ## screenshots: PNGs of the main pages at phone and desktop width, and a few in English (-en)
 ## into docs/screenshots/ (needs Debian's chromium, and fonts-noto-cjk for the Japanese glyphs)

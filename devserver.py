@@ -2,11 +2,13 @@
 
 Shared by the multi-process tests (tests/multiprocess) and `make bench` (bench/): both
 need what production has — separate server processes sharing one database — which
-Django's test client cannot give. It imports no Django, so bench/load.py sees the
-portal only over HTTP.
+Django's test client cannot give. Several servers go behind `RoundRobinProxy`, a
+load-balancer stand-in (tests/multiprocess/test_several_hosts.py, `make loadtest`). It
+imports no Django, so bench/load.py and loadtest/load.py see the portal only over HTTP.
 """
 
 import http.client
+import itertools
 import os
 import re
 import signal
@@ -14,11 +16,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, urlencode
@@ -68,8 +72,13 @@ class Browser:
     TLS that a proxy terminates in production, so the servers keep production cookies.
     """
 
-    def __init__(self, host: str, port: int, *, timeout: float = 60) -> None:
+    def __init__(
+        self, host: str, port: int, *, timeout: float = 60, source_address: str | None = None
+    ) -> None:
         self.host, self.port, self.timeout = host, port, timeout
+        # The client's own address (any of 127.0.0.0/8 on loopback): visitors from
+        # different addresses behind one proxy.
+        self.source_address = (source_address, 0) if source_address else None
         self.cookies: dict[str, str] = {}
 
     def get(self, path: str) -> Response:
@@ -89,7 +98,9 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        connection = http.client.HTTPConnection(
+            self.host, self.port, timeout=self.timeout, source_address=self.source_address
+        )
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
@@ -196,3 +207,106 @@ def gunicorn_servers(
         for server in servers:
             server.wait_until_ready(ready_path)
         yield servers
+
+
+# Hop-by-hop headers (RFC 9110 §7.6.1) are the proxy's own, never passed on.
+HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+     "upgrade", "proxy-authenticate", "proxy-authorization")
+)  # fmt: skip
+
+
+class RoundRobinProxy:
+    """A load-balancer stand-in: an HTTP reverse proxy on loopback that sends each request
+    to the next of its backends in turn, so one browser's requests alternate between them.
+
+    Like a real balancer it appends the address of the client it saw to
+    `X-Forwarded-For` (the servers read it with `PORTAL_TRUSTED_PROXIES=1`) and passes
+    everything else through: the method, path, headers, body and every `Set-Cookie`. It
+    keeps no connection open (one backend connection per request) and no state but the
+    turn. `served` counts the requests each backend answered.
+    """
+
+    def __init__(self, backends: list[tuple[str, int]], *, timeout: float = 120) -> None:
+        self.backends = list(backends)
+        self.served = [0] * len(self.backends)
+        turns = itertools.cycle(range(len(self.backends)))
+        lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self) -> None:
+                with lock:
+                    turn = next(turns)
+                    proxy.served[turn] += 1
+                host, port = proxy.backends[turn]
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {
+                    name: value
+                    for name, value in self.headers.items()
+                    if name.lower() not in HOP_BY_HOP and name.lower() != "x-forwarded-for"
+                }
+                forwarded = [*self.headers.get_all("X-Forwarded-For", []), self.client_address[0]]
+                headers["X-Forwarded-For"] = ", ".join(forwarded)
+                backend = http.client.HTTPConnection(host, port, timeout=timeout)
+                try:
+                    backend.request(self.command, self.path, body=body, headers=headers)
+                    answer = backend.getresponse()
+                    content = answer.read()
+                except (OSError, http.client.HTTPException):
+                    self.send_error(502, "Bad Gateway")
+                    return
+                finally:
+                    backend.close()
+                self.send_response_only(answer.status, answer.reason)
+                for name, value in answer.getheaders():
+                    if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(content)
+                self.close_connection = True
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+            def log_message(self, format, *args):
+                pass  # the servers log the requests
+
+        class Listener(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128
+
+        self._server = Listener((LOOPBACK, 0), Handler)
+        self.host, self.port = self._server.server_address[:2]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def browser(self, *, source_address: str | None = None) -> Browser:
+        return Browser(self.host, self.port, source_address=source_address)
+
+    def start(self) -> "RoundRobinProxy":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+@contextmanager
+def round_robin_proxy(servers: list[Server]) -> Iterator[RoundRobinProxy]:
+    """Run a `RoundRobinProxy` in front of `servers` for the length of the block."""
+    proxy = RoundRobinProxy([(server.host, server.port) for server in servers]).start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()

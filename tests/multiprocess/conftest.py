@@ -58,6 +58,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
             lockout_threshold: int = 5,
             fake_now: str | None = None,
             demo: bool = False,
+            trusted_proxies: int = 0,
         ) -> list[Server]:
             env = {
                 **os.environ,  # CACHE_URL included: Redis in CI, as in production
@@ -76,6 +77,8 @@ def start_servers(transactional_db, settings, hash_count_dir):
                 "PORTAL_FAKE_NOW": fake_now or timezone.now().isoformat(),
                 "PORTAL_LOCKOUT_THRESHOLD": str(lockout_threshold),
                 "PORTAL_IP_THROTTLE": ip_throttle,
+                # 1 behind tests/multiprocess/test_several_hosts.py's balancer stand-in.
+                "PORTAL_TRUSTED_PROXIES": str(trusted_proxies),
                 HASH_COUNT_DIR: str(hash_count_dir),
             }
             ready_path = reverse("members:login")

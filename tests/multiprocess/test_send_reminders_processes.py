@@ -27,7 +27,7 @@ DUE_DATE = dt.date(2027, 1, 25)
 SEND_AT = tokyo(2027, 1, 22, 9, 30)  # 3 days before at 9:00, half an hour late
 
 
-def _members_with_a_reminder_due(count: int) -> None:
+def members_with_a_reminder_due(count: int) -> list[Member]:
     """Members who borrowed 100,000 yen and want the reminder 3 days before at 9:00, written
     in bulk (no hashing, no factories): 1,000 take a second."""
     members = Member.objects.bulk_create(
@@ -71,11 +71,12 @@ def _members_with_a_reminder_due(count: int) -> None:
         )
         for member in members
     )
+    return members
 
 
-def _run_at_once(delivery_backend: str) -> list[int]:
-    """Run `send_reminders` in PROCESSES processes at once; return what each sent."""
-    env = {
+def command_env(delivery_backend: str) -> dict[str, str]:
+    """Return the environment of a management command run as cron would, at SEND_AT."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.multiprocess.command_settings",
         "DATABASE_URL": database_url(connection.settings_dict),
@@ -85,6 +86,11 @@ def _run_at_once(delivery_backend: str) -> list[int]:
         "PORTAL_FAKE_NOW": SEND_AT.isoformat(),
         "PORTAL_TEST_DELIVERY_BACKEND": delivery_backend,
     }
+
+
+def _run_at_once(delivery_backend: str) -> list[int]:
+    """Run `send_reminders` in PROCESSES processes at once; return what each sent."""
+    env = command_env(delivery_backend)
     processes = [
         subprocess.Popen(
             [sys.executable, "manage.py", "send_reminders"],
@@ -112,7 +118,7 @@ def _mails_per_address() -> set[int]:
 def test_three_processes_at_once_send_each_reminder_once_and_retry_failures_once(
     transactional_db,
 ):
-    _members_with_a_reminder_due(MEMBERS)
+    members_with_a_reminder_due(MEMBERS)
     refused = MEMBERS // 10  # the addresses ending in 7
 
     first = _run_at_once("tests.mail_backends.RefusingSomeEmailBackend")

@@ -1,0 +1,77 @@
+"""Cron on every host (README "Several hosts"): two hosts run their crontab at the same
+moment — `send_reminders` and the month-end point job `credit_registration_points` each —
+so four processes work over the same 1,000 members at once. Every due reminder goes out
+once and every registration point is credited once, with balances that add up.
+
+Reminders alone, with failed mails retried, are test_send_reminders_processes.py.
+"""
+
+import subprocess
+import sys
+from collections import Counter
+
+from django.db.models import Count, Sum
+
+from members.models import Member, StatementDelivery
+from points import rules
+from points.models import PointAccount, PointEntry, Reason
+from portal.models import MailboxMessage
+from tests.multiprocess.test_send_reminders_processes import (
+    BASE_DIR,
+    MEMBERS,
+    command_env,
+    members_with_a_reminder_due,
+)
+
+HOSTS = 2
+CRONTAB = ("send_reminders", "credit_registration_points")
+MONTH = "2026-12"  # the month before test_send_reminders_processes.SEND_AT's
+
+
+def test_both_jobs_on_two_hosts_at_once_do_each_thing_once(transactional_db):
+    members = members_with_a_reminder_due(MEMBERS)  # reminder mail registered
+    web = {member.pk for member in members[::2]}  # and half of them Web statements
+    Member.objects.filter(pk__in=web).update(statement_delivery=StatementDelivery.WEB)
+    PointAccount.objects.bulk_create(PointAccount(member=member) for member in members)
+    env = command_env("django.core.mail.backends.dummy.EmailBackend")
+
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", command],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _host in range(HOSTS)
+        for command in CRONTAB
+    ]
+    outputs = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        outputs.append(out)
+
+    # Reminders: one mail per member, whichever host sent it.
+    assert MailboxMessage.objects.count() == MEMBERS
+    assert set(
+        MailboxMessage.objects.values("to").annotate(n=Count("id")).values_list("n", flat=True)
+    ) == {1}
+    # Points: one entry per member and registration for the month, counted once between
+    # the two hosts' reports, and each balance is what its entries add up to.
+    expected = {Reason.REMINDER_MAIL: MEMBERS, Reason.WEB_STATEMENT: len(web)}
+    entries = PointEntry.objects.filter(reference=MONTH)
+    assert Counter(entries.values_list("reason", flat=True)) == expected
+    assert entries.values("member", "reason").annotate(n=Count("id")).filter(n__gt=1).count() == 0
+    credited = [int(out.split(": ")[1].split()[0]) for out in outputs if out.startswith(MONTH)]
+    assert len(credited) == HOSTS and sum(credited) == sum(expected.values())
+    totals = dict(
+        PointEntry.objects.values("member")
+        .annotate(total=Sum("points"))
+        .values_list("member", "total")
+    )
+    for account in PointAccount.objects.all():
+        registrations = 2 if account.member_id in web else 1
+        assert account.balance == totals[account.member_id]
+        assert account.balance == rules.REGISTRATION_POINTS * registrations
