@@ -58,6 +58,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
             lockout_threshold: int = 5,
             fake_now: str | None = None,
             demo: bool = False,
+            extra_env: dict[str, str] | None = None,
         ) -> list[Server]:
             env = {
                 **os.environ,  # CACHE_URL included: Redis in CI, as in production
@@ -77,6 +78,8 @@ def start_servers(transactional_db, settings, hash_count_dir):
                 "PORTAL_LOCKOUT_THRESHOLD": str(lockout_threshold),
                 "PORTAL_IP_THROTTLE": ip_throttle,
                 HASH_COUNT_DIR: str(hash_count_dir),
+                # What a test changes (a database or cache behind a proxy it can cut).
+                **(extra_env or {}),
             }
             ready_path = reverse("members:login")
             return stack.enter_context(

@@ -2,6 +2,8 @@
 page with the site's frame and a code (portal.views.server_error), never a traceback."""
 
 import logging
+import os
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -13,6 +15,7 @@ from django.urls import reverse
 from tests.factories import DEFAULT_PIN
 from tests.helpers import error_codes, logged_in_to_mypage, login_card
 from tests.ops.test_health import closed_port
+from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +149,56 @@ def test_any_other_error_stays_a_500(member, monkeypatch):
     response = client.get(reverse("members:mypage"))
     assert response.status_code == 500
     assert error_codes(response) == ["server_error"]
+
+
+@pytest.fixture
+def redis_behind_proxy(settings):
+    """The cache on the suite's Redis (CACHE_URL) through a proxy the test can cut."""
+    url = urlsplit(os.environ.get("CACHE_URL", ""))
+    if url.scheme != "redis":
+        pytest.skip("needs Redis (CACHE_URL=redis://...), as in CI's PostgreSQL pass")
+    with TcpProxy(url.hostname, url.port or 6379) as proxy:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "portal.cache.TolerantRedisCache",
+                "LOCATION": f"redis://127.0.0.1:{proxy.port}{url.path or '/0'}",
+                "KEY_PREFIX": f"outage-test-{proxy.port}",
+            }
+        }
+        settings.PORTAL_CACHE_RETRY_SECONDS = 0
+        yield proxy
+        cache.delete_many(["kept", "changed", "deleted"])
+
+
+def test_what_could_not_be_written_during_a_split_is_deleted_once_redis_is_back(
+    redis_behind_proxy,
+):
+    """A session logged out while Redis was unreachable must not come back with it."""
+    cache.set_many({"kept": 1, "changed": 1, "deleted": 1})
+    redis_behind_proxy.drop()
+    cache.set("changed", 2)
+    cache.delete("deleted")
+    assert cache.get("kept") is None  # a miss while cut off
+    redis_behind_proxy.resume()
+    assert cache.get("deleted") is None
+    assert cache.get("changed") is None  # neither the old value nor the lost write
+    assert cache.get("kept") == 1
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"],
+)
+def test_a_session_logged_out_during_a_split_stays_logged_out(
+    redis_behind_proxy, settings, member, engine
+):
+    settings.SESSION_ENGINE = engine
+    client = Client()
+    assert logged_in_to_mypage(login_card(client, member.card_number, DEFAULT_PIN))
+    stolen = Client()
+    # The same session cookie, in someone else's browser.
+    stolen.cookies["sessionid"] = client.cookies["sessionid"].value
+    redis_behind_proxy.drop()
+    client.post(reverse("members:logout"))
+    redis_behind_proxy.resume()
+    assert stolen.get(reverse("members:mypage")).status_code == 302
