@@ -30,6 +30,9 @@ class LoginHelpView(TemplateView):
 
 
 def bad_request(request, exception=None):
+    if _database_went_away(exception):
+        # A session whose save failed as the database went away ("interrupted").
+        return _database_unavailable(request)
     return _error_page(request, status=400, code="bad_request")
 
 
@@ -54,15 +57,30 @@ def server_error(request):
     A database that cannot be reached (restarting, a failover, a network split) is a 503
     with its own code: the site is unavailable for a moment, nothing is broken, and the
     next request reconnects (CONN_HEALTH_CHECKS)."""
+    if _database_went_away(sys.exc_info()[1]):
+        return _database_unavailable(request)
     context = {"support_phone": settings.PORTAL_SUPPORT_PHONE}
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
-        if request is not None and request.path_info.startswith(API_PATH):
-            response = _api_unavailable()
-        else:
-            response = render(None, "503.html", context, status=503)
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
-        return response
     return render(None, "500.html", context, status=500)
+
+
+def _database_went_away(exception: BaseException | None) -> bool:
+    """Whether `exception` is, or came from, the database being unreachable."""
+    while exception is not None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return True
+        exception = exception.__cause__ or exception.__context__
+    return False
+
+
+def _database_unavailable(request):
+    """The 503 of a database that cannot be reached, without reading it."""
+    if request is not None and request.path_info.startswith(API_PATH):
+        response = _api_unavailable()
+    else:
+        context = {"support_phone": settings.PORTAL_SUPPORT_PHONE}
+        response = render(None, "503.html", context, status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
 
 
 def _api_unavailable() -> JsonResponse:

@@ -202,3 +202,18 @@ def test_a_session_logged_out_during_a_split_stays_logged_out(
     client.post(reverse("members:logout"))
     redis_behind_proxy.resume()
     assert stolen.get(reverse("members:mypage")).status_code == 302
+
+
+def test_a_session_save_cut_off_by_the_database_is_a_503_not_a_400(member, monkeypatch):
+    """Django turns a failed session update into SessionInterrupted (a 400): when the
+    database went away, it is the 503 of the database instead."""
+    client = Client(raise_request_exception=False)
+    client.force_login(member)
+
+    def fail(self, *args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("django.contrib.sessions.models.Session.save", fail)
+    response = client.get(reverse("members:mypage"))
+    assert response.status_code == 503
+    assert error_codes(response) == ["service_unavailable"]
