@@ -140,7 +140,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
-# After Redis failed, each process leaves it alone (every call a miss) this long.
+# After Redis failed, each worker thread leaves it alone (every call a miss) this long.
 PORTAL_CACHE_RETRY_SECONDS = env.int("PORTAL_CACHE_RETRY_SECONDS", default=5)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
