@@ -8,7 +8,7 @@ PORT ?= 8000
 # test files or test ids (tests/conftest.py); 0 runs the suite serially in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint format migrate run clean bench loadtest screenshots messages mutation
+.PHONY: demo serve test lint format migrate run clean bench loadtest screenshots messages mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,24 @@ demo: $(VENV)/.requirements
 	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py reset_demo
 	DEBUG=1 PORTAL_DEMO=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## serve: production-like on this machine: `check --deploy` (any warning stops the start),
+## migrate, collectstatic, then gunicorn with WORKERS workers (2 x CPUs + 1) on HOST:PORT;
+## needs DATABASE_URL=postgres://..., CACHE_URL=redis://... and the production settings
+## (README, "Production deployment")
+WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1) + 1)))
+THREADS ?= 1
+serve: $(VENV)/.requirements
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*|pgsql://*) ;; \
+		*) echo "make serve: set DATABASE_URL=postgres://... (one database for every instance)" >&2; exit 1;; esac
+	@case "$$CACHE_URL" in redis://*|rediss://*) ;; \
+		*) echo "make serve: set CACHE_URL=redis://... (one cache for every instance)" >&2; exit 1;; esac
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	exec $(BIN)/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--threads $(THREADS) --timeout 30 --graceful-timeout 20 --max-requests 10000 \
+		--max-requests-jitter 1000
 
 ## test: install dev requirements and run the whole suite (pytest, in parallel: PYTEST_WORKERS)
 # The suite runs with DEBUG off, as production does, which needs a base URL for mail links.

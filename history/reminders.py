@@ -218,7 +218,8 @@ def _send(reminder: Reminder, now: dt.datetime) -> str:
         "transfer_account": REPAYMENT_TRANSFER_ACCOUNT,
     }
     template = "emails/reminder" if reminder.kind == ReminderKind.REMINDER else "emails/overdue"
-    if not notify_member(member=member, template=template, context=context):
+    # No outbox: an unsent reminder is this job's own to try again (its row rolls back).
+    if not notify_member(member=member, template=template, context=context, retry=False):
         raise _NotDelivered(reminder.pk)
     reminder.sent_at = now
     reminder.save(update_fields=["sent_at"])

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import MailboxMessage, MaintenanceWindow
+from portal.models import MailboxMessage, MaintenanceWindow, OutgoingMail
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,4 +37,17 @@ class MailboxMessageAdmin(ReadOnlyAdmin):
     search_fields = ["to", "subject"]
     date_hierarchy = "sent_at"
     fields = ["sent_at", "from_email", "to", "subject", "body", "html_body"]
+    show_full_result_count = False
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """Mails waiting for the mail server (portal.outbox), and what became of them. Never
+    the body: it may hold a member's one-time link."""
+
+    list_display = ["created_at", "template", "attempts", "next_attempt_at", "last_error",
+                    "sent_at", "gave_up_at"]  # fmt: skip
+    list_filter = ["template", "last_error"]
+    fields = ["created_at", "template", "to", "subject", "attempts", "next_attempt_at",
+              "last_error", "sent_at", "gave_up_at"]  # fmt: skip
     show_full_result_count = False

@@ -22,7 +22,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from portal import clock
+from portal import clock, outbox
 from portal.branding import brand_name
 from portal.models import MailboxMessage
 
@@ -109,13 +109,15 @@ def absolute_url(viewname: str, *args) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse(viewname, args=args)
 
 
-def send_templated_mail(*, to: str, template: str, context: dict) -> bool:
+def send_templated_mail(*, to: str, template: str, context: dict, retry: bool = True) -> bool:
     """Send `<template>_subject.txt` / `<template>.txt` to `to`; return whether it went out.
 
     A mail server that is down must not turn the page that sends into an error: the
     change the mail reports is already made, and a recovery page that failed only when
     the data matched would tell which data is registered. The failure is logged without
-    the message, which may hold a one-time link.
+    the message, which may hold a one-time link, and the mail waits in the outbox for
+    `send_outbox` (portal.outbox) — unless `retry` is off: the caller tries again itself
+    (the reminder job keeps an unsent reminder for its next run).
     """
     context = {
         "brand_name": brand_name(),
@@ -129,5 +131,7 @@ def send_templated_mail(*, to: str, template: str, context: dict) -> bool:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:
         logger.error("Could not send the %s mail: %s", template, type(exc).__name__)
+        if retry:
+            outbox.keep(template=template, message=message, error=exc)
         return False
     return True

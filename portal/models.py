@@ -166,3 +166,36 @@ class MailboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.sent_at:%Y-%m-%d %H:%M} {self.to} {self.subject}"
+
+
+class OutgoingMail(models.Model):
+    """A mail the mail server did not take when it was sent, waiting for `send_outbox`
+    (portal.outbox). Its body, which may hold a one-time link, is emptied once the mail
+    is sent or given up."""
+
+    template = models.CharField(_("テンプレート"), max_length=100)
+    to = models.EmailField(_("宛先"), max_length=254)
+    from_email = models.CharField(_("差出人"), max_length=254)
+    subject = models.CharField(_("件名"), max_length=255)
+    body = models.TextField(_("本文"), blank=True)
+    created_at = models.DateTimeField(_("作成日時"))
+    attempts = models.PositiveSmallIntegerField(_("試行回数"), default=1)
+    next_attempt_at = models.DateTimeField(_("次の試行"))
+    last_error = models.CharField(_("最後のエラー"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    gave_up_at = models.DateTimeField(_("断念日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("未送信メール")
+        verbose_name_plural = pgettext_lazy("plural", "未送信メール")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True, gave_up_at__isnull=True),
+                name="portal_outbox_due",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.template} #{self.pk}"

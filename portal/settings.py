@@ -57,6 +57,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every answer, early ones included, is logged with its request id.
+    "portal.requestlog.RequestLogMiddleware",
+    # Before the host check, the HTTPS redirect, sessions and maintenance: a load balancer
+    # asks by address over plain HTTP, at any hour (portal.health).
+    "portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that may answer early (the NUL guard, maintenance): every page.
@@ -114,6 +119,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # PostgreSQL saves a connection setup per request with e.g. 60; stale ones are checked.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails a request after this many seconds (503 page)
+    # instead of holding its worker until gunicorn kills it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -123,6 +134,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Nothing correctness-relevant lives here (lockout and throttle counters are in the
 # database), so the local-memory default is safe; production shares Redis anyway.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is down or unreachable is a cache miss, not an error page (portal.cache).
+    CACHES["default"]["BACKEND"] = "portal.cache.TolerantRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
+# After Redis failed, each worker thread leaves it alone (every call a miss) this long.
+PORTAL_CACHE_RETRY_SECONDS = env.int("PORTAL_CACHE_RETRY_SECONDS", default=5)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -130,6 +149,11 @@ vars().update(EMAIL_CONFIG)
 PORTAL_MAIL_DELIVERY_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
 EMAIL_BACKEND = "portal.mail.MailboxBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@portal.example")
+# A mail the mail server did not take waits in the outbox (portal.outbox) for
+# `send_outbox`, which tries again after 1, 2, 4… minutes (at most PORTAL_MAIL_RETRY_MAX_
+# MINUTES apart) and gives up after PORTAL_MAIL_MAX_ATTEMPTS tries in all.
+PORTAL_MAIL_MAX_ATTEMPTS = env.int("PORTAL_MAIL_MAX_ATTEMPTS", default=8)
+PORTAL_MAIL_RETRY_MAX_MINUTES = env.int("PORTAL_MAIL_RETRY_MAX_MINUTES", default=60)
 
 AUTH_USER_MODEL = "members.Member"
 AUTHENTICATION_BACKENDS = [
@@ -241,10 +265,26 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 PORTAL_MAX_REQUEST_BYTES = env.int("PORTAL_MAX_REQUEST_BYTES", default=5 * 1024 * 1024 + 256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PORTAL_MAX_REQUEST_BYTES
 
+# One JSON object a line (portal.requestlog): a line per request (`portal.requests`), and
+# every record carries the id of the request it was made in. LOG_FORMAT=text for people.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "portal.requestlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 

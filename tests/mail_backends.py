@@ -19,3 +19,24 @@ class RefusingSomeEmailBackend(BaseEmailBackend):
             if any(address.split("@")[0].endswith("7") for address in message.to):
                 raise ConnectionRefusedError(111, "Connection refused")
         return len(email_messages)
+
+
+class AppendingEmailBackend(BaseEmailBackend):
+    """A mail server shared by processes: appends each recipient to the file named by
+    PORTAL_TEST_MAIL_LOG, one line per delivered mail, after a short pause per mail (a
+    delivery takes time, so that parallel senders overlap)."""
+
+    def send_messages(self, email_messages):
+        import os
+        import time
+
+        for message in email_messages:
+            time.sleep(0.01)
+            line = ",".join(message.to) + "\n"
+            # O_APPEND: each short line lands whole, whatever the other processes write.
+            descriptor = os.open(os.environ["PORTAL_TEST_MAIL_LOG"], os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(descriptor, line.encode())
+            finally:
+                os.close(descriptor)
+        return len(email_messages)

@@ -59,6 +59,7 @@ def start_servers(transactional_db, settings, hash_count_dir):
             fake_now: str | None = None,
             demo: bool = False,
             trusted_proxies: int = 0,
+            extra_env: dict[str, str] | None = None,
         ) -> list[Server]:
             env = {
                 **os.environ,  # CACHE_URL included: Redis in CI, as in production
@@ -80,6 +81,8 @@ def start_servers(transactional_db, settings, hash_count_dir):
                 # 1 behind tests/multiprocess/test_several_hosts.py's balancer stand-in.
                 "PORTAL_TRUSTED_PROXIES": str(trusted_proxies),
                 HASH_COUNT_DIR: str(hash_count_dir),
+                # What a test changes (a database or cache behind a proxy it can cut).
+                **(extra_env or {}),
             }
             ready_path = reverse("members:login")
             return stack.enter_context(

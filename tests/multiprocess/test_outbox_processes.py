@@ -1,0 +1,73 @@
+"""`send_outbox` from cron on several hosts at once (portal.outbox): three processes over
+500 waiting mails deliver each exactly once, and share the work (SKIP LOCKED) instead of
+queueing behind each other's locks."""
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from devserver import database_url
+from portal.models import OutgoingMail
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+MAILS = 500
+PROCESSES = 3
+
+
+def test_three_processes_at_once_send_each_waiting_mail_once(transactional_db, tmp_path):
+    # Due whatever the real clock says (the suite's clock is moved to a quiet moment).
+    now = timezone.now() - dt.timedelta(days=10)
+    OutgoingMail.objects.bulk_create(
+        OutgoingMail(
+            template="emails/password_changed",
+            to=f"waiting{index}@example.jp",
+            from_email="no-reply@portal.example",
+            subject="件名",
+            body="本文",
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for index in range(MAILS)
+    )
+    mail_log = tmp_path / "delivered.txt"
+    mail_log.touch()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.multiprocess.command_settings",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DEBUG": "0",
+        "PORTAL_TEST_DELIVERY_BACKEND": "tests.mail_backends.AppendingEmailBackend",
+        "PORTAL_TEST_MAIL_LOG": str(mail_log),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "send_outbox"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    sent = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        sent.append(int(re.match(r"Sent (\d+) ", out)[1]))
+
+    delivered = Counter(mail_log.read_text().splitlines())
+    assert len(delivered) == MAILS and set(delivered.values()) == {1}
+    assert sum(sent) == MAILS
+    assert sum(1 for count in sent if count) >= 2, f"the processes did not share: {sent}"
+    assert not OutgoingMail.objects.filter(sent_at__isnull=True).exists()
+    assert not OutgoingMail.objects.exclude(body="").exists()
