@@ -5,10 +5,10 @@ import dataclasses
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, QuerySet, Subquery, Sum
+from django.db.models import Max, Min, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from history import interest
+from history import interest, summaries
 from history.accounting import LedgerState, LoanPosition, Terms, position_on
 from history.interest import BalanceChange, Period
 from history.models import (
@@ -18,6 +18,7 @@ from history.models import (
     InterestFreePeriod,
     Kind,
     LedgerEntry,
+    LedgerSummary,
 )
 from members.models import LoanContract, Member
 from portal import clock
@@ -70,9 +71,13 @@ def ledger_state(contract: LoanContract) -> LedgerState:
     last_settlement = entries.filter(kind=Kind.REPAYMENT).newest_first().first()
     moves = entries.moving_principal().oldest_first()
     if last_settlement is not None:
-        # After it in the ledger's order (time, then the order of writing).
+        # After it in the ledger's order (time, then the order of writing). The plain
+        # bound on the time lets the database seek the (member, newest first) index to it
+        # instead of reading every entry of the member for the OR.
         at = last_settlement.occurred_at
-        moves = moves.filter(Q(occurred_at__gt=at) | Q(occurred_at=at, id__gt=last_settlement.id))
+        moves = moves.filter(occurred_at__gte=at).filter(
+            Q(occurred_at__gt=at) | Q(occurred_at=at, id__gt=last_settlement.id)
+        )
     moves = list(moves.only("occurred_at", "principal_after", "kind"))
     last_borrowing = next((e for e in reversed(moves) if e.kind == Kind.BORROWING), None) or (
         entries.filter(kind=Kind.BORROWING).newest_first().only("principal_after").first()
@@ -126,6 +131,10 @@ class HistoryFilter:
     kind: str  # "" for every kind
     start: dt.datetime | None  # the period, from `start` up to but excluding `end`
     end: dt.datetime | None
+    member_id: int
+    date_from: dt.date | None = None  # the same period in local days (inclusive)
+    date_to: dt.date | None = None
+    empty: bool = False  # the filters asked were invalid: nothing is shown
 
     @property
     def kind_condition(self) -> Q:
@@ -138,7 +147,7 @@ class HistoryFilter:
 
     def nothing(self) -> "HistoryFilter":
         """Return the filter that shows no entry (the filters asked were invalid)."""
-        return dataclasses.replace(self, entries=self.entries.none())
+        return dataclasses.replace(self, entries=self.entries.none(), empty=True)
 
 
 def filtered_history(
@@ -157,7 +166,15 @@ def filtered_history(
     if date_to:
         end = _start_of(date_to + dt.timedelta(1))
         entries = entries.filter(occurred_at__lt=end)
-    return HistoryFilter(entries=entries, kind=kind, start=start, end=end)
+    return HistoryFilter(
+        entries=entries,
+        kind=kind,
+        start=start,
+        end=end,
+        member_id=member.pk,
+        date_from=date_from,
+        date_to=date_to,
+    )
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -167,20 +184,35 @@ def _start_of(day: dt.date) -> dt.datetime:
 def history_figures(history: HistoryFilter) -> dict:
     """Return, in one query, the totals of the entries shown (`count`, `borrowed`,
     `repaid`, `interest`, `late_damages`, `principal`) and the chart's span over every
-    kind of the period (`changes`, `first_change`, `last_change`)."""
+    kind of the period (`changes`, `first_change`, `last_change`).
+
+    Read from the day and month summaries of the period (history.summaries), not from its
+    entries: at most 62 day rows and a row per month and kind, however many entries.
+    """
     kind = history.kind_condition
     moving = Q(kind__in=MOVING_PRINCIPAL_KINDS)
-    return history.entries.aggregate(
-        count=Count("id", filter=kind),
+    mine = LedgerSummary.objects.filter(member_id=history.member_id)
+    first, *others = summaries.covering(history.date_from, history.date_to)
+    rows = mine.filter(first)
+    if others:
+        parts = [mine.filter(part).values("id") for part in others]
+        rows = LedgerSummary.objects.filter(id__in=rows.values("id").union(*parts, all=True))
+    if history.empty:
+        rows = rows.none()
+    figures = rows.aggregate(
+        count=Sum("entry_count", filter=kind, default=0),
         borrowed=Sum("amount", filter=kind & Q(kind=Kind.BORROWING), default=0),
         repaid=Sum("amount", filter=kind & Q(kind=Kind.REPAYMENT), default=0),
         interest=Sum("interest_paid", filter=kind, default=0),
         late_damages=Sum("late_damages_paid", filter=kind, default=0),
         principal=Sum("principal_paid", filter=kind, default=0),
-        changes=Count("id", filter=moving),
-        first_change=Min("occurred_at", filter=moving),
-        last_change=Max("occurred_at", filter=moving),
+        changes=Sum("entry_count", filter=moving, default=0),
+        first_change=Min("first_at", filter=moving),
+        last_change=Max("last_at", filter=moving),
     )
+    # Sums of big integers come back as decimals from PostgreSQL.
+    totals = ("count", "borrowed", "repaid", "interest", "late_damages", "principal", "changes")
+    return {**figures, **{name: int(figures[name]) for name in totals}}
 
 
 def chart_points(
