@@ -25,17 +25,21 @@ from portal import clock
 
 __all__ = [
     "CHART_STEPS",
+    "DEEP_OFFSET",
     "HistoryFilter",
     "LoanPosition",
     "atm_fee_waived_until",
     "balance_over_time",
     "chart_points",
+    "entries_from",
+    "figures_of",
     "filtered_history",
     "history_figures",
     "ledger_state",
     "loan_figures",
     "loan_position",
     "local_date",
+    "summary_rows",
     "terms_of",
 ]
 
@@ -213,6 +217,88 @@ def history_figures(history: HistoryFilter) -> dict:
     # Sums of big integers come back as decimals from PostgreSQL.
     totals = ("count", "borrowed", "repaid", "interest", "late_damages", "principal", "changes")
     return {**figures, **{name: int(figures[name]) for name in totals}}
+
+
+# What a page of the history reads of each summary row when it locates a deep page.
+SUMMARY_FIELDS = ("span", "first_day", "kind", *summaries.SUMMED, "first_at", "last_at")
+# From this many entries down the list on, a page is located through the summaries: the
+# database then skips at most one day's entries to reach it, not all the newer ones.
+DEEP_OFFSET = 1_000
+
+
+def summary_rows(history: HistoryFilter) -> list[tuple]:
+    """Return the summary rows (SUMMARY_FIELDS) that cover the period, every kind: a row
+    per kind and month wholly inside, per kind and day of the partial months at its ends."""
+    if history.empty:
+        return []
+    mine = LedgerSummary.objects.filter(member_id=history.member_id)
+    first, *others = [
+        mine.filter(part).values_list(*SUMMARY_FIELDS)
+        for part in summaries.covering(history.date_from, history.date_to)
+    ]
+    return list(first.union(*others, all=True) if others else first)
+
+
+def figures_of(rows: list[tuple], kind: str) -> dict:
+    """Return what history_figures returns, summed from summary_rows in Python."""
+    figures = dict.fromkeys(
+        ("count", "borrowed", "repaid", "interest", "late_damages", "principal", "changes"), 0
+    )
+    figures.update(first_change=None, last_change=None)
+    for values in rows:
+        row = dict(zip(SUMMARY_FIELDS, values, strict=True))
+        if row["kind"] in MOVING_PRINCIPAL_KINDS:
+            figures["changes"] += row["entry_count"]
+            figures["first_change"] = min(filter(None, (figures["first_change"], row["first_at"])))
+            figures["last_change"] = max(filter(None, (figures["last_change"], row["last_at"])))
+        if kind and row["kind"] != kind:
+            continue
+        figures["count"] += row["entry_count"]
+        figures["borrowed"] += row["amount"] if row["kind"] == Kind.BORROWING else 0
+        figures["repaid"] += row["amount"] if row["kind"] == Kind.REPAYMENT else 0
+        figures["interest"] += row["interest_paid"]
+        figures["late_damages"] += row["late_damages_paid"]
+        figures["principal"] += row["principal_paid"]
+    return figures
+
+
+def entries_from(
+    history: HistoryFilter, rows: list[tuple], *, offset: int, size: int
+) -> list[LedgerEntry]:
+    """Return `size` entries shown from the `offset`-th on (newest first), as
+    `history.shown.newest_first()[offset:offset + size]` would, without making the
+    database step over `offset` entries: the summaries tell the day that holds the
+    `offset`-th entry and how many are newer, and the query starts at that day's end.
+    One query more when that day lies in a month wholly inside the period."""
+    counts: dict[tuple[dt.date, str], int] = {}
+    for span, first_day, kind, count, *_sums in rows:
+        if not history.kind or kind == history.kind:
+            counts[first_day, span] = counts.get((first_day, span), 0) + count
+    newer = 0  # entries shown after the day or month looked at
+    for (first_day, span), count in sorted(counts.items(), reverse=True):
+        if newer + count <= offset:
+            newer += count
+            continue
+        day = first_day
+        if span == summaries.MONTH:
+            days = LedgerSummary.objects.filter(
+                history.kind_condition,
+                member_id=history.member_id,
+                span=summaries.DAY,
+                first_day__gte=first_day,
+                first_day__lt=(first_day + dt.timedelta(days=31)).replace(day=1),
+            ).values_list("first_day", "entry_count")
+            in_month: dict[dt.date, int] = {}
+            for each_day, each_count in days:
+                in_month[each_day] = in_month.get(each_day, 0) + each_count
+            for each_day, each_count in sorted(in_month.items(), reverse=True):
+                day = each_day
+                if newer + each_count > offset:
+                    break
+                newer += each_count
+        shown = history.shown.filter(occurred_at__lt=_start_of(day + dt.timedelta(days=1)))
+        return list(shown.newest_first()[offset - newer : offset - newer + size])
+    return []
 
 
 def chart_points(

@@ -32,12 +32,16 @@ from history.forms import (
 )
 from history.models import Channel, Kind, MailPreference
 from history.selectors import (
+    DEEP_OFFSET,
     HistoryFilter,
     chart_points,
+    entries_from,
+    figures_of,
     filtered_history,
     history_figures,
     ledger_state,
     loan_figures,
+    summary_rows,
     terms_of,
 )
 from members.decorators import is_member, member_required
@@ -86,14 +90,37 @@ def _history_filter(request) -> tuple[HistoryFilterForm, HistoryFilter]:
     return form, filtered_history(member=request.user).nothing()
 
 
+class _Located:
+    """The shown entries as the paginator slices them, each slice located through the
+    summaries (selectors.entries_from)."""
+
+    def __init__(self, history: HistoryFilter, rows: list[tuple]):
+        self.history, self.rows = history, rows
+
+    def __getitem__(self, window: slice) -> list:
+        size = window.stop - window.start
+        return entries_from(self.history, self.rows, offset=window.start, size=size)
+
+
 @require_safe
 @member_required
 @never_cache
 def history_list(request):
     form, history = _history_filter(request)
-    # One query for the totals (of the kind shown) and the chart's span (every kind).
-    figures = history_figures(history)
-    paginator = Paginator(history.shown.newest_first(), HISTORY_PAGE_SIZE)
+    try:
+        asked = int(request.GET.get("page", 1))
+    except ValueError:
+        asked = 1
+    if (asked - 1) * HISTORY_PAGE_SIZE < DEEP_OFFSET:
+        # One query for the totals (of the kind shown) and the chart's span (every kind).
+        figures = history_figures(history)
+        entries = history.shown.newest_first()
+    else:
+        # A deep page: the same figures from the summary rows, which also locate the page.
+        rows = summary_rows(history)
+        figures = figures_of(rows, history.kind)
+        entries = _Located(history, rows)
+    paginator = Paginator(entries, HISTORY_PAGE_SIZE)
     paginator.count = figures["count"]  # counted above already; saves a query
     page = paginator.get_page(request.GET.get("page"))
     # Page and CSV links carry the filters, and nothing else that was put in the address.

@@ -3,6 +3,7 @@ written, equal to a recomputation from the entries, and what the history's total
 
 import datetime as dt
 import importlib
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -14,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from demo.personas import reset_demo_personas
-from history import services, summaries
+from history import services, summaries, views
 from history.models import Channel, Kind, LedgerEntry, LedgerSummary
 from history.rules import LedgerRefusal
 from history.seeding import Plan, seed_histories
-from history.selectors import filtered_history, history_figures
+from history.selectors import figures_of, filtered_history, history_figures, summary_rows
 from tests.factories import MemberFactory, TransferAccountFactory
 from tests.helpers import data, tokyo
+from tests.history.test_history_page import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -224,9 +226,8 @@ def test_totals_from_summaries_equal_the_entries_of_any_period(entries, date_fro
         shown = [entry for entry in inside if not kind or entry.kind == kind]
         moving = [entry for entry in inside if entry.kind != Kind.ATM_FEE]
 
-        figures = history_figures(
-            filtered_history(member=member, date_from=date_from, date_to=date_to, kind=kind)
-        )
+        history = filtered_history(member=member, date_from=date_from, date_to=date_to, kind=kind)
+        figures = history_figures(history)
 
         assert figures["count"] == len(shown)
         assert figures["borrowed"] == sum(e.amount for e in shown if e.kind == Kind.BORROWING)
@@ -236,6 +237,8 @@ def test_totals_from_summaries_equal_the_entries_of_any_period(entries, date_fro
         assert figures["changes"] == len(moving)
         assert figures["first_change"] == min((e.occurred_at for e in moving), default=None)
         assert figures["last_change"] == max((e.occurred_at for e in moving), default=None)
+        # A deep page sums the same rows in Python.
+        assert figures_of(summary_rows(history), kind) == figures
         transaction.set_rollback(True)
 
 
@@ -303,3 +306,63 @@ def test_the_page_totals_a_long_history_from_its_summaries(client):
     assert data(response, "count") == str(len(inside))
     assert data(response, "total-borrowed") == str(1_000 * len(inside))
     assert LedgerSummary.objects.filter(member=member).count() < 300
+
+
+# --- Deep pages ----------------------------------------------------------------------
+
+
+def shown(response) -> tuple:
+    """Return what a history page shows: its rows, totals and page links."""
+    html = response.content.decode()
+    nav = re.search(r'<nav class="pagination".*?</nav>', html, re.S)
+    totals = [data(response, name) for name in ("count", "total-borrowed", "total-interest")]
+    return rows(response), totals, nav and nav[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"kind": "repayment"},
+        {"date_from": "2026-02-10", "date_to": "2026-05-20"},
+        {"date_from": "2026-03-01", "kind": "borrowing"},
+        {"date_to": "2026-04-30"},
+    ],
+)
+def test_a_deep_page_located_through_the_summaries_shows_what_the_offset_would(
+    client, monkeypatch, query
+):
+    """Pages from DEEP_OFFSET on start at the day the summaries locate; with the threshold
+    at zero every page goes that way and must list what counting the offset lists."""
+    member = MemberFactory()
+    LedgerEntry.objects.bulk_create(
+        _entry(
+            member,
+            tokyo(2026, 1, 5, 22) + index * dt.timedelta(hours=5),
+            Kind.REPAYMENT if index % 3 == 2 else Kind.BORROWING,
+            1_000 + index,
+        )
+        for index in range(700)  # five a day, some past midnight, into May
+    )
+    client.force_login(member, backend="members.backends.CardPinBackend")
+    by_offset = [shown(client.get(HISTORY_URL, {**query, "page": n})) for n in range(1, 40)]
+
+    monkeypatch.setattr(views, "DEEP_OFFSET", 0)
+    located = [shown(client.get(HISTORY_URL, {**query, "page": n})) for n in range(1, 40)]
+
+    assert located == by_offset
+    assert located[-1] == shown(client.get(HISTORY_URL, {**query, "page": "999"}))
+
+
+def test_a_deep_page_keeps_the_query_budget(client, django_assert_max_num_queries):
+    member = MemberFactory()
+    LedgerEntry.objects.bulk_create(
+        _entry(member, tokyo(2026, 1, 5) + index * dt.timedelta(hours=1), Kind.BORROWING, 1_000)
+        for index in range(3_000)
+    )
+    client.force_login(member, backend="members.backends.CardPinBackend")
+
+    with django_assert_max_num_queries(10):  # tests/history/test_history_page.py's budget
+        response = client.get(HISTORY_URL, {"page": "120"})
+
+    assert len(rows(response)) == 20
