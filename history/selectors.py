@@ -39,6 +39,7 @@ __all__ = [
     "loan_figures",
     "loan_position",
     "local_date",
+    "older_than",
     "summary_rows",
     "terms_of",
 ]
@@ -108,6 +109,18 @@ def ledger_state(contract: LoanContract) -> LedgerState:
         next_due_date=due.next_due_date if due else None,
         paid_toward_due=due.paid_toward_due if due else 0,
         has_borrowed=last_borrowing is not None,
+    )
+
+
+def older_than(entries: QuerySet, moment: dt.datetime, pk: int) -> QuerySet:
+    """Return the entries after (`moment`, `pk`) in newest-first order (a cursor's page).
+
+    Any model with `occurred_at` (the ledger's, the points'). The plain bound on the time
+    lets the database seek its (member, newest first) index to the cursor; the OR alone
+    would make it step over every newer entry first.
+    """
+    return entries.filter(occurred_at__lte=moment).filter(
+        Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk)
     )
 
 
