@@ -1,8 +1,10 @@
 """The ledger's day and month summaries (history.summaries): kept by every way entries are
 written, equal to a recomputation from the entries, and what the history's totals read."""
 
+import csv
 import datetime as dt
 import importlib
+import io
 import re
 from types import SimpleNamespace
 
@@ -366,3 +368,23 @@ def test_a_deep_page_keeps_the_query_budget(client, django_assert_max_num_querie
         response = client.get(HISTORY_URL, {"page": "120"})
 
     assert len(rows(response)) == 20
+
+
+def test_a_long_csv_is_written_in_chunks_with_every_line(client):
+    member = MemberFactory()
+    entries = LedgerEntry.objects.bulk_create(
+        _entry(
+            member, tokyo(2026, 1, 5) + index * dt.timedelta(minutes=7), Kind.BORROWING, index + 1
+        )
+        for index in range(2 * views.CSV_ROWS_PER_CHUNK + 1)
+    )
+    client.force_login(member, backend="members.backends.CardPinBackend")
+
+    response = client.get(CSV_URL)
+    chunks = list(response.streaming_content)
+
+    assert len(chunks) == 3
+    lines = list(csv.reader(io.StringIO(b"".join(chunks).decode().removeprefix("\ufeff"))))
+    assert len(lines) == 1 + len(entries)
+    assert [int(line[4]) for line in lines[1:]] == [e.amount for e in reversed(entries)]
+    assert lines[-1][:4] == ["2026-01-05 12:00:00", "", "お借入れ", "インターネット"]
