@@ -112,7 +112,8 @@ def history_list(request):
         asked = int(request.GET.get("page", 1))
     except ValueError:
         asked = 1
-    if (asked - 1) * HISTORY_PAGE_SIZE < DEEP_OFFSET:
+    # (The paginator shows the last page for a number below 1.)
+    if asked >= 1 and (asked - 1) * HISTORY_PAGE_SIZE < DEEP_OFFSET:
         # One query for the totals (of the kind shown) and the chart's span (every kind).
         figures = history_figures(history)
         entries = history.shown.newest_first()
