@@ -90,7 +90,9 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("お取引")
         indexes = [
             models.Index(fields=["member", "-occurred_at", "-id"], name="ledger_member_newest"),
-            models.Index(fields=["member", "kind", "occurred_at"], name="ledger_member_kind"),
+            # With the id, so that "the newest of a kind" (ordered by time, then id) is one
+            # step down the index on PostgreSQL too, not a sort of every entry of the kind.
+            models.Index(fields=["member", "kind", "occurred_at", "id"], name="ledger_member_kind"),
         ]
         constraints = [
             models.CheckConstraint(name="ledger_amount_positive", condition=Q(amount__gt=0)),
