@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from demo.personas import reset_demo_personas
-from history import services, summaries, views
+from history import seeding, services, summaries, views
 from history.models import Channel, Kind, LedgerEntry, LedgerSummary
 from history.rules import LedgerRefusal
 from history.seeding import Plan, seed_histories
@@ -388,3 +388,27 @@ def test_a_long_csv_is_written_in_chunks_with_every_line(client):
     assert len(lines) == 1 + len(entries)
     assert [int(line[4]) for line in lines[1:]] == [e.amount for e in reversed(entries)]
     assert lines[-1][:4] == ["2026-01-05 12:00:00", "", "お借入れ", "インターネット"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_a_large_seed_refreshes_the_planners_statistics(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """A member with many fresh entries is not planned as one with none (see
+    history.seeding.analyze_ledger)."""
+    monkeypatch.setattr(seeding, "ANALYZE_AFTER", 100)
+
+    def estimated_rows() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = %s",
+                [LedgerEntry._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        written = seed_histories([(MemberFactory(), Plan.DENSE)], today=dt.date(2026, 12, 9),
+                                 transactions=500)  # fmt: skip
+
+    assert written >= 500
+    assert estimated_rows() >= written
