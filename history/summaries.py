@@ -80,16 +80,16 @@ def covering(date_from: dt.date | None, date_to: dt.date | None) -> list[Q]:
     their OR in one condition may read every row of the member instead."""
     first = date_from or dt.date.min
     whole_from = first if first.day == 1 else _next_month(first)
-    head = Q(span=DAY, first_day__gte=first, first_day__lt=whole_from)
+    # The days before the first whole month (none when the period starts on a 1st).
+    head = [Q(span=DAY, first_day__gte=first, first_day__lt=whole_from)] if first.day > 1 else []
     if date_to is None:
-        return [Q(span=MONTH, first_day__gte=whole_from), head]
+        return [Q(span=MONTH, first_day__gte=whole_from), *head]
     # Up to but excluding the month of the day after date_to: date_to's month is whole
     # only when date_to is its last day.
     whole_until = (date_to + dt.timedelta(days=1)).replace(day=1)
     if whole_from >= whole_until:
         return [Q(span=DAY, first_day__gte=first, first_day__lte=date_to)]
-    return [
-        Q(span=MONTH, first_day__gte=whole_from, first_day__lt=whole_until),
-        head,
-        Q(span=DAY, first_day__gte=whole_until, first_day__lte=date_to),
-    ]
+    tail = [Q(span=DAY, first_day__gte=whole_until, first_day__lte=date_to)]
+    if whole_until > date_to:  # date_to ends its month: no days after the whole months
+        tail = []
+    return [Q(span=MONTH, first_day__gte=whole_from, first_day__lt=whole_until), *head, *tail]
