@@ -14,7 +14,7 @@ import hashlib
 import json
 
 from django.contrib.auth.signals import user_logged_in
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -58,6 +58,7 @@ from history.selectors import (
     history_figures,
     ledger_state,
     loan_figures,
+    older_than,
     terms_of,
 )
 from history.views import INQUIRY_DAYS_AHEAD
@@ -198,7 +199,7 @@ def _page(entries: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, s
                 raise ValueError(cursor)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise Problem(422, "cursor_invalid", _("cursor が正しくありません。")) from None
-        entries = entries.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk))
+        entries = older_than(entries, moment, pk)
     items = list(entries.newest_first()[: limit + 1])
     next_cursor = _cursor_of(items[limit - 1]) if len(items) > limit else None
     return items[:limit], next_cursor

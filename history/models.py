@@ -1,8 +1,9 @@
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from history import summaries
 from members.models import LoanContract, Member
 from portal import clock
 from portal.templatetags.portal_tags import money
@@ -42,6 +43,16 @@ class LedgerEntryQuerySet(models.QuerySet):
         """Return the entries that change the principal balance."""
         return self.filter(kind__in=MOVING_PRINCIPAL_KINDS)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Insert entries and add them to their day's and month's summaries, in one
+        transaction (the ledger's only other way in is LedgerEntry.save)."""
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise NotImplementedError("the ledger is append-only: entries are only inserted")
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            LedgerSummary.add_entries(created, using=self.db)
+        return created
+
 
 class LedgerEntry(models.Model):
     """One transaction of the loan ledger. Append-only: staff correct with an adjustment.
@@ -79,7 +90,9 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("お取引")
         indexes = [
             models.Index(fields=["member", "-occurred_at", "-id"], name="ledger_member_newest"),
-            models.Index(fields=["member", "kind", "occurred_at"], name="ledger_member_kind"),
+            # With the id, so that "the newest of a kind" (ordered by time, then id) is one
+            # step down the index on PostgreSQL too, not a sort of every entry of the kind.
+            models.Index(fields=["member", "kind", "occurred_at", "id"], name="ledger_member_kind"),
         ]
         constraints = [
             models.CheckConstraint(name="ledger_amount_positive", condition=Q(amount__gt=0)),
@@ -101,6 +114,100 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {money(self.amount)}"
+
+    def save(self, *args, **kwargs):
+        """Insert the entry and add it to its day's and month's summaries, in one
+        transaction. An entry is never changed once booked (staff correct with an
+        adjustment): the summaries would no longer add up."""
+        if not self._state.adding:
+            raise NotImplementedError("the ledger is append-only: a booked entry stays as it is")
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
+            LedgerSummary.add_entries([self], using=using)
+
+
+class SummarySpan(models.TextChoices):
+    """What a LedgerSummary row sums (internal: no page shows it)."""
+
+    DAY = summaries.DAY, "day"
+    MONTH = summaries.MONTH, "month"
+
+
+class LedgerSummary(models.Model):
+    """What a member's entries of one kind add up to on one local day or in one month.
+
+    Kept by the ledger's write path in the same transaction as the entries
+    (history.summaries); the history's totals and the chart's span read these, so they
+    cost the same for ten years of entries as for ten entries.
+    """
+
+    # No index of its own: the unique constraint's index starts with the member, and the
+    # database would otherwise read all of a member's rows through this one.
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="ledger_summaries", db_index=False
+    )
+    span = models.CharField(max_length=5, choices=SummarySpan.choices)
+    first_day = models.DateField()  # the day, or the month's first day
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    entry_count = models.PositiveIntegerField(default=0)
+    amount = models.PositiveBigIntegerField(default=0)
+    late_damages_paid = models.PositiveBigIntegerField(default=0)
+    interest_paid = models.PositiveBigIntegerField(default=0)
+    principal_paid = models.PositiveBigIntegerField(default=0)
+    first_at = models.DateTimeField()  # the first entry's occurred_at
+    last_at = models.DateTimeField()  # the last entry's occurred_at
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "span", "first_day", "kind"], name="ledger_summary_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.span} {self.first_day} {self.kind} {self.entry_count}"
+
+    @classmethod
+    def add_entries(cls, entries, *, using: str | None = None) -> None:
+        """Add saved entries to their summaries: one upsert that adds to the rows that
+        exist and creates the others, so concurrent writers never lose an addition."""
+        fields = summaries.ENTRY_FIELDS
+        sums = summaries.sums_of(tuple(getattr(e, name) for name in fields) for e in entries)
+        if not sums:
+            return
+        connection = connections[using or router.db_for_write(cls)]
+        ops, quote = connection.ops, connection.ops.quote_name
+        table = quote(cls._meta.db_table)
+        columns = ["member_id", "span", "first_day", "kind", *summaries.SUMMED]
+        columns += ["first_at", "last_at"]
+        added = ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}"
+                          for name in summaries.SUMMED)  # fmt: skip
+        sql_end = (
+            f" ON CONFLICT (member_id, span, first_day, kind) DO UPDATE SET {added}, "
+            f"first_at = CASE WHEN excluded.first_at < {table}.first_at "
+            f"THEN excluded.first_at ELSE {table}.first_at END, "
+            f"last_at = CASE WHEN excluded.last_at > {table}.last_at "
+            f"THEN excluded.last_at ELSE {table}.last_at END"
+        )
+        rows = [
+            (member_id, span, ops.adapt_datefield_value(first_day), kind,
+             *(getattr(total, name) for name in summaries.SUMMED),
+             ops.adapt_datetimefield_value(total.first_at),
+             ops.adapt_datetimefield_value(total.last_at))
+            for (member_id, span, first_day, kind), total in sums.items()
+        ]  # fmt: skip
+        batch = max(1, ops.bulk_batch_size(columns, rows))
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), batch):
+                chunk = rows[start : start + batch]
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES "
+                    + ", ".join([row_sql] * len(chunk))
+                    + sql_end,
+                    [value for row in chunk for value in row],
+                )
 
 
 class InterestFreeSource(models.TextChoices):

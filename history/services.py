@@ -58,10 +58,11 @@ def check_repayment(*, member: Member) -> None:
 
 
 def _save_due_status(contract: LoanContract, state: accounting.LedgerState) -> None:
-    DueStatus.objects.update_or_create(
-        contract=contract,
-        defaults={"next_due_date": state.next_due_date, "paid_toward_due": state.paid_toward_due},
-    )
+    # Under the contract's row lock: an update, or a first insert, is one query (the
+    # ledger's summaries take one more per booking).
+    values = {"next_due_date": state.next_due_date, "paid_toward_due": state.paid_toward_due}
+    if not DueStatus.objects.filter(contract=contract).update(**values):
+        DueStatus.objects.create(contract=contract, **values)
 
 
 def check_borrowing(

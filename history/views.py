@@ -8,6 +8,7 @@ public simulator is history/simulator_views.py; queries are in history/selectors
 
 import csv
 import datetime as dt
+import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -32,12 +33,16 @@ from history.forms import (
 )
 from history.models import Channel, Kind, MailPreference
 from history.selectors import (
+    DEEP_OFFSET,
     HistoryFilter,
     chart_points,
+    entries_from,
+    figures_of,
     filtered_history,
     history_figures,
     ledger_state,
     loan_figures,
+    summary_rows,
     terms_of,
 )
 from members.decorators import is_member, member_required
@@ -86,14 +91,38 @@ def _history_filter(request) -> tuple[HistoryFilterForm, HistoryFilter]:
     return form, filtered_history(member=request.user).nothing()
 
 
+class _Located:
+    """The shown entries as the paginator slices them, each slice located through the
+    summaries (selectors.entries_from)."""
+
+    def __init__(self, history: HistoryFilter, rows: list[tuple]):
+        self.history, self.rows = history, rows
+
+    def __getitem__(self, window: slice) -> list:
+        size = window.stop - window.start
+        return entries_from(self.history, self.rows, offset=window.start, size=size)
+
+
 @require_safe
 @member_required
 @never_cache
 def history_list(request):
     form, history = _history_filter(request)
-    # One query for the totals (of the kind shown) and the chart's span (every kind).
-    figures = history_figures(history)
-    paginator = Paginator(history.shown.newest_first(), HISTORY_PAGE_SIZE)
+    try:
+        asked = int(request.GET.get("page", 1))
+    except ValueError:
+        asked = 1
+    # (The paginator shows the last page for a number below 1.)
+    if asked >= 1 and (asked - 1) * HISTORY_PAGE_SIZE < DEEP_OFFSET:
+        # One query for the totals (of the kind shown) and the chart's span (every kind).
+        figures = history_figures(history)
+        entries = history.shown.newest_first()
+    else:
+        # A deep page: the same figures from the summary rows, which also locate the page.
+        rows = summary_rows(history)
+        figures = figures_of(rows, history.kind)
+        entries = _Located(history, rows)
+    paginator = Paginator(entries, HISTORY_PAGE_SIZE)
     paginator.count = figures["count"]  # counted above already; saves a query
     page = paginator.get_page(request.GET.get("page"))
     # Page and CSV links carry the filters, and nothing else that was put in the address.
@@ -110,11 +139,6 @@ def history_list(request):
             "query": urlencode(filters),
         },
     )
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 # The CSV is for the member's spreadsheet, so its header and the kind and channel of each
@@ -134,6 +158,21 @@ CSV_HEADER = [
 ]
 
 
+# What a line of the CSV reads of an entry, in the columns' order.
+CSV_FIELDS = (
+    "occurred_at",
+    "requested_at",
+    "kind",
+    "channel",
+    "amount",
+    "late_damages_paid",
+    "interest_paid",
+    "principal_paid",
+    "principal_after",
+)
+CSV_ROWS_PER_CHUNK = 500
+
+
 @require_safe
 @member_required
 @never_cache
@@ -141,28 +180,31 @@ def history_csv(request):
     """The filtered history as CSV, UTF-8 with BOM so spreadsheets read the Japanese text
     (see CSV_HEADER for its language)."""
     _form, history = _history_filter(request)
-    entries = history.shown
-    writer = csv.writer(_Echo())
-    kinds, channels = dict(Kind.choices), dict(Channel.choices)
+    entries = history.shown.newest_first().values_list(*CSV_FIELDS)
+    # In the page's language, read now: the rows are written after the view has returned.
+    header = [str(title) for title in CSV_HEADER]
+    kinds = {value: str(label) for value, label in Kind.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
+    zone = timezone.get_current_timezone()
+
+    def when(moment):
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
     def rows():
-        yield "\ufeff" + writer.writerow([str(title) for title in CSV_HEADER])
-        for entry in entries.newest_first().iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    timezone.localtime(entry.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
-                    timezone.localtime(entry.requested_at).strftime("%Y-%m-%d %H:%M:%S")
-                    if entry.requested_at
-                    else "",
-                    kinds[entry.kind],
-                    channels[entry.channel],
-                    entry.amount,
-                    entry.late_damages_paid,
-                    entry.interest_paid,
-                    entry.principal_paid,
-                    entry.principal_after,
-                ]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(header)
+        for written, entry in enumerate(entries.iterator(2000), start=1):
+            occurred_at, requested_at, kind, channel, *amounts = entry
+            writer.writerow(
+                [when(occurred_at), when(requested_at), kinds[kind], channels[channel], *amounts]
             )
+            if written % CSV_ROWS_PER_CHUNK == 0:  # a write to the client per chunk, not row
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     filename = f"history-{clock.today():%Y%m%d}.csv"
