@@ -266,6 +266,9 @@ SESSION_COOKIE_AGE = PORTAL_SESSION_MAX_HOURS * 60 * 60
 # An app API token ends this long after its login (SPEC §11), like a web session.
 PORTAL_API_TOKEN_HOURS = env.int("PORTAL_API_TOKEN_HOURS", default=12)
 PORTAL_SUPPORT_PHONE = env("PORTAL_SUPPORT_PHONE", default="0120-000-000")
+# Seconds each process keeps the maintenance windows it read (portal.maintenance): an edit
+# in the admin reaches the other processes within this time. 0: read them on every page.
+PORTAL_MAINTENANCE_CACHE_SECONDS = env.int("PORTAL_MAINTENANCE_CACHE_SECONDS", default=5)
 
 # Staff TOTP (django-otp). The authenticator app shows the brand beside the staff ID.
 OTP_TOTP_ISSUER = PORTAL_BRAND_NAME
