@@ -613,9 +613,7 @@ def test_the_cache_follows_the_clock_of_each_ask(time_machine, cache_clock):
     assert closed_until(MEMBER_PAGES) == tokyo(2026, 12, 7, 7, 0)
 
 
-def test_no_cache_reads_the_windows_on_every_ask(
-    django_assert_num_queries, settings, time_machine
-):
+def test_no_cache_reads_the_windows_on_every_ask(django_assert_num_queries, settings, time_machine):
     settings.PORTAL_MAINTENANCE_CACHE_SECONDS = 0
     time_machine.move_to(tokyo(2026, 12, 7, 7, 30), tick=False)
     with django_assert_num_queries(1):
