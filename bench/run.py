@@ -54,6 +54,8 @@ def _environment(workdir: Path) -> dict[str, str]:
         "EMAIL_URL": "dummymail://",  # new-browser alerts go nowhere
         "LOG_LEVEL": "WARNING",
         "BENCH_STATIC_ROOT": str(workdir / "static"),
+        # Each worker keeps its connection, as production should (README, CONN_MAX_AGE).
+        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
     }
     if not os.environ.get("DATABASE_URL"):
         environment["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
