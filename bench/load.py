@@ -1,8 +1,9 @@
 """The load generator of `make bench`, run as a process of its own.
 
 Reads a plan (JSON) on stdin, drives the server with `concurrency` browsers (threads,
-one new loopback connection per request) for each page in turn, and writes one result
-per page (JSON) on stdout. It imports no Django: it sees the portal only over HTTP.
+one new loopback connection per request) for each page in turn, each after a short burst
+of the first page (the bare view), and writes one result per page (JSON) on stdout. It
+imports no Django: it sees the portal only over HTTP.
 
 A page with `verify` (the one-browser card login) also times one Argon2 verify of the PIN
 after each of its requests, in this process: the unit a card login is compared with,
@@ -17,6 +18,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from devserver import Browser, Response
+
+BASELINE_SECONDS = 1.5  # the bare view's burst before each page
 
 
 def _send(browser: Browser, page: dict, index: int) -> Response:
@@ -111,14 +114,20 @@ def main() -> None:
     plan = json.load(sys.stdin)
     settings = {key: plan[key] for key in ("host", "port", "concurrency", "warmup", "seconds")}
     results = []
+    baseline = plan["pages"][0]
     for page in plan["pages"]:
+        local = {}
+        if page is not baseline:
+            # The bare view again just before the page, so that the page's ratio compares
+            # two moments of the same machine load (a shared machine's load drifts).
+            local = measure(baseline, **{**settings, "seconds": BASELINE_SECONDS})
         # A page may ask for its own number of browsers (the card login's one-browser row).
-        results.append(
-            measure(
-                page,
-                **{**settings, "concurrency": page.get("concurrency", settings["concurrency"])},
-            )
+        concurrency = page.get("concurrency", settings["concurrency"])
+        result = measure(page, **{**settings, "concurrency": concurrency})
+        result["baseline_requests_per_second"] = local.get(
+            "requests_per_second", result["requests_per_second"]
         )
+        results.append(result)
         print(f"measured {page['method']} {page['path']} ({page['name']})", file=sys.stderr)
     json.dump(results, sys.stdout)
 
