@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ SMALL_CARD, SMALL_PIN = "3999999998", "0000"
 # History length must not matter: each page of the dense member, next to the small one's.
 COMPARED_PAGES = ("mypage", "history", "CSV of a month")
 SEED = 2026
+CPU_REQUESTS = 50  # at most, per page, for its CPU time in this process (1 s of it at most)
 WORKERS = 2
 WARMUP = 1.0
 # A Wednesday noon in Tokyo: no maintenance window, and the same dataset on every run.
@@ -235,8 +237,13 @@ def _argon2_parameters() -> dict:
     }
 
 
-def _queries(page: dict) -> int:
-    """Return the queries of one request to `page`, in this process with the test client."""
+def _in_process(page: dict) -> tuple[int, float]:
+    """Return the queries of one request to `page` and the median CPU time (ms) of its
+    requests, in this process with the test client.
+
+    CPU time of this process, unlike a server's requests/s, hardly moves with what else
+    the machine runs. It includes SQLite's work, not PostgreSQL's (another process).
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -255,7 +262,12 @@ def _queries(page: dict) -> int:
         status = request().status_code
     if status != page["expect"]:
         raise SystemExit(f"{page['name']}: HTTP {status} in process, expected {page['expect']}")
-    return len(captured)
+    timings, started = [], time.process_time()
+    while len(timings) < CPU_REQUESTS and (len(timings) < 3 or time.process_time() - started < 1):
+        before = time.process_time()
+        request()
+        timings.append(time.process_time() - before)
+    return len(captured), statistics.median(timings) * 1000
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -291,12 +303,13 @@ def _drive(server, pages: list[dict], *, concurrency: int, seconds: float) -> li
 
 
 def _table(results: dict) -> str:
-    rows = [("page", "× baseline", "req/s", "p50 ms", "p95 ms", "queries", "unexpected")]
+    rows = [("page", "× baseline", "cpu ×", "req/s", "p50 ms", "p95 ms", "queries", "unexpected")]
     for page in results["pages"]:
         rows.append(
             (
                 f"{page['method']} {page['name']}",
                 f"{page['baseline_ratio']:.1f}",
+                f"{page['cpu_ratio']:.1f}",
                 f"{page['requests_per_second']:.1f}",
                 f"{page['p50_ms']:.1f}",
                 f"{page['p95_ms']:.1f}",
@@ -321,6 +334,8 @@ def _table(results: dict) -> str:
         "",
         "× baseline: how many bare Django requests one page costs (req/s of the bare view, "
         "measured just before the page, ÷ the page's req/s)",
+        "cpu ×: the page's median CPU time per request in the bench process (test client) ÷ "
+        "the bare view's (SQLite's work included, PostgreSQL's not)",
         "queries: statements of one request as Django logs them (BEGIN/COMMIT included)",
         "unexpected: answers other than the page's 200 (302 for the login), or no answer",
         f"history length: p50 with {DENSE_ENTRIES:,} entries ÷ p50 with "
@@ -371,7 +386,7 @@ def main() -> None:
             seed = _seed()
             call_command("collectstatic", interactive=False, verbosity=0)
             pages = _pages()
-            queries = [_queries(page) for page in pages]
+            in_process = [_in_process(page) for page in pages]
             argon2 = _argon2_parameters()
             env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
             connection.close()
@@ -387,13 +402,17 @@ def main() -> None:
         {
             **page,
             "queries": count,
+            "cpu_ms": round(cpu_ms, 2),
+            # CPU time in the bench process against the bare view's: steadier than req/s
+            # on a busy machine (SQLite's work included, PostgreSQL's not).
+            "cpu_ratio": round(cpu_ms / in_process[0][1], 2),
             # The headline: machine-independent, unlike the absolute figures. Against the
             # bare view measured just before the page, under the same machine load.
             "baseline_ratio": round(
                 page["baseline_requests_per_second"] / page["requests_per_second"], 2
             ),
         }
-        for page, count in zip(measured, queries, strict=True)
+        for page, (count, cpu_ms) in zip(measured, in_process, strict=True)
     ]
     one_browser_login = next(page for page in pages if page["name"] == "card login, one browser")
     argon2["verify_p50_ms"] = round(one_browser_login.pop("verify_p50_ms"), 1)
