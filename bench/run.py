@@ -260,6 +260,7 @@ def _in_process(page: dict) -> tuple[int, float]:
     request()  # the first request fills per-process caches
     with CaptureQueriesContext(connection) as captured:
         status = request().status_code
+    queries = len(captured)  # the next request's request_started empties the log it reads
     if status != page["expect"]:
         raise SystemExit(f"{page['name']}: HTTP {status} in process, expected {page['expect']}")
     timings, started = [], time.process_time()
@@ -267,7 +268,7 @@ def _in_process(page: dict) -> tuple[int, float]:
         before = time.process_time()
         request()
         timings.append(time.process_time() - before)
-    return len(captured), statistics.median(timings) * 1000
+    return queries, statistics.median(timings) * 1000
 
 
 def _peak_rss_mb(pid: int) -> float:
