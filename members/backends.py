@@ -30,7 +30,13 @@ class CardPinBackend(_MemberBackend):
     def authenticate(self, request, card_number=None, pin_secret=None, **kwargs):
         if card_number is None or pin_secret is None:
             return None
-        member = Member.objects.members().filter(card_number=card_number).first()
+        # With the contract, which the login reads next (a terminated one is refused).
+        member = (
+            Member.objects.members()
+            .select_related("contract")
+            .filter(card_number=card_number)
+            .first()
+        )
         if member is None:
             # Run the hasher once, as for a wrong PIN (Django ticket #20760).
             Member().set_pin(pin_secret)
@@ -47,7 +53,7 @@ class WebIdBackend(_MemberBackend):
     def authenticate(self, request, web_id=None, password=None, **kwargs):
         if web_id is None or password is None:
             return None
-        member = Member.objects.members().filter(web_id=web_id).first()
+        member = Member.objects.members().select_related("contract").filter(web_id=web_id).first()
         if member is None:
             Member().set_password(password)
             return None

@@ -146,13 +146,15 @@ def remember_device(
     device_hash = hashlib.sha256(device_token.encode()).hexdigest()
     now = clock.now()
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
-    device, created = KnownDevice.objects.get_or_create(
+    # A browser seen before (the usual case) costs one UPDATE.
+    if KnownDevice.objects.filter(member=member, device_hash=device_hash).update(last_seen_at=now):
+        return False
+    _device, created = KnownDevice.objects.get_or_create(
         member=member,
         device_hash=device_hash,
         defaults={"user_agent": user_agent, "first_seen_at": now, "last_seen_at": now},
     )
-    if not created:
-        KnownDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+    if not created:  # a parallel login from this browser recorded it first
         return False
     notify_member(
         member=member,

@@ -32,7 +32,9 @@ class SessionLifetimeMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated:
-            ended = sessions.ended_by_time(request.session, now=clock.now())
+            ended = sessions.ended_by_time(
+                request.session, now=clock.now(), last_request=sessions.last_request_at(request)
+            )
             if ended is not None:
                 logout(request)
                 messages.info(request, SESSION_ENDED_NOTICES[ended], extra_tags=ended)
@@ -40,7 +42,9 @@ class SessionLifetimeMiddleware:
         response = self.get_response(request)
         # After the view, so that the request that logs in starts the idle clock too.
         if request.user.is_authenticated:
-            sessions.touch(request.session, now=clock.now())
+            sessions.touch(request, response, now=clock.now())
+        else:
+            sessions.forget_activity(request, response)
         return response
 
 

@@ -1,13 +1,15 @@
 """Logged-in sessions: their lifetime and the member's record of each open one (SPEC §4).
 
 A session ends after PORTAL_SESSION_IDLE_MINUTES without a request and, however active,
-PORTAL_SESSION_MAX_HOURS after login; both are read from the session itself, so checking
-them costs no query. Each member session also has a `MemberSession` row, written at login
-and removed at logout, from which the member sees their open sessions and ends the others
-in the configured session store (whatever SESSION_ENGINE is).
+PORTAL_SESSION_MAX_HOURS after login; both are read from the session (and the activity
+cookie, below), so checking them costs no query. Each member session also has a
+`MemberSession` row, written at login and removed at logout, from which the member sees
+their open sessions and ends the others in the configured session store (whatever
+SESSION_ENGINE is).
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import import_module
@@ -20,9 +22,10 @@ from django.contrib.auth import (
     update_session_auth_hash,
 )
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.signing import BadSignature, Signer
 from django.db.models import Q
 from django.dispatch import Signal
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 
 from members.models import LOGIN_CREDENTIALS, Member, MemberSession
@@ -34,6 +37,19 @@ sessions_ended = Signal()
 
 STARTED_AT_SESSION_KEY = "members_session_started_at"
 LAST_ACTIVITY_SESSION_KEY = "members_last_activity"
+
+# The idle clock must see every request, but writing the session at every request costs
+# a database write and commit per page. So the time of a session's last request travels
+# in a signed cookie of its own, bound to the session's key, and the session keeps a copy
+# that is written only once it is ACTIVITY_WRITE_INTERVAL old. A session is idle from the
+# later of the two. The cookie can only be one the server signed at a request of this
+# very session, so it never keeps a session open past its idle limit; without it (lost,
+# or a client that drops it) the session's copy ends the session up to the interval
+# early, never late. The list of open sessions judges the *other* sessions from their
+# copies, with the interval's slack, so it never ends one that is still open.
+ACTIVITY_COOKIE = "members_activity"
+ACTIVITY_SALT = "members.sessions.activity"
+ACTIVITY_WRITE_INTERVAL = dt.timedelta(seconds=60)
 
 # Why a session ended by time; also the notice's `data-notice` on the login page.
 IDLE = "session_timeout"
@@ -52,23 +68,90 @@ def started(session: SessionBase, *, now: dt.datetime) -> None:
     session[STARTED_AT_SESSION_KEY] = now.isoformat()
 
 
-def touch(session: SessionBase, *, now: dt.datetime) -> None:
-    """Restart the idle clock (after every request of a logged-in user)."""
-    session[LAST_ACTIVITY_SESSION_KEY] = now.isoformat()
+def _bound_to(session_key: str) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
-def ended_by_time(data: Mapping, *, now: dt.datetime) -> str | None:
+def touch(request: HttpRequest, response: HttpResponse, *, now: dt.datetime) -> None:
+    """Restart the idle clock (after every request of a logged-in user): the activity
+    cookie always, the session's copy when it is ACTIVITY_WRITE_INTERVAL old."""
+    session = request.session
+    stored = session.get(LAST_ACTIVITY_SESSION_KEY)
+    if stored is None or not (
+        dt.timedelta(0) <= now - dt.datetime.fromisoformat(stored) < ACTIVITY_WRITE_INTERVAL
+    ):
+        session[LAST_ACTIVITY_SESSION_KEY] = now.isoformat()
+    if session.session_key is None:  # not stored yet: only the session's copy can hold it
+        session[LAST_ACTIVITY_SESSION_KEY] = now.isoformat()
+        return
+    value = Signer(salt=ACTIVITY_SALT).sign(f"{_bound_to(session.session_key)}|{now.isoformat()}")
+    response.set_cookie(
+        ACTIVITY_COOKIE,
+        value,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        path=settings.SESSION_COOKIE_PATH,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
+
+
+def forget_activity(request: HttpRequest, response: HttpResponse) -> None:
+    """Drop the activity cookie of a session that is over (it is bound to its key anyway)."""
+    if ACTIVITY_COOKIE in request.COOKIES:
+        response.delete_cookie(
+            ACTIVITY_COOKIE,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            path=settings.SESSION_COOKIE_PATH,
+            samesite=settings.SESSION_COOKIE_SAMESITE,
+        )
+
+
+def last_request_at(request: HttpRequest) -> dt.datetime | None:
+    """Return the time of this session's last request from the activity cookie, or None
+    if the cookie is missing, altered, or signed for another session."""
+    value, key = request.COOKIES.get(ACTIVITY_COOKIE), request.session.session_key
+    if not value or not key:
+        return None
+    try:
+        bound, _, stamp = Signer(salt=ACTIVITY_SALT).unsign(value).partition("|")
+        if not constant_time_compare(bound, _bound_to(key)):
+            return None
+        return dt.datetime.fromisoformat(stamp)
+    except (BadSignature, ValueError):
+        return None
+
+
+def last_activity(data: Mapping, *, last_request: dt.datetime | None = None) -> dt.datetime | None:
+    """Return the later of the session's copy of its last request and `last_request`."""
+    stored = data.get(LAST_ACTIVITY_SESSION_KEY)
+    candidates = [dt.datetime.fromisoformat(stored)] if stored else []
+    if last_request is not None:
+        candidates.append(last_request)
+    return max(candidates, default=None)
+
+
+def ended_by_time(
+    data: Mapping,
+    *,
+    now: dt.datetime,
+    last_request: dt.datetime | None = None,
+    idle_slack: dt.timedelta = dt.timedelta(0),
+) -> str | None:
     """Return why a logged-in session is over (IDLE or ABSOLUTE), None while it is open.
 
-    A session without a start is from before the absolute lifetime existed: it is over.
+    `last_request`: the activity cookie's time, if the request brought one. `idle_slack`:
+    how much older than the session's last request its copy may be (judging a session
+    from its copy alone). A session without a start is from before the absolute lifetime
+    existed: it is over.
     """
     started_at = data.get(STARTED_AT_SESSION_KEY)
     max_age = dt.timedelta(hours=settings.PORTAL_SESSION_MAX_HOURS)
     if started_at is None or now - dt.datetime.fromisoformat(started_at) > max_age:
         return ABSOLUTE
-    last = data.get(LAST_ACTIVITY_SESSION_KEY)
+    last = last_activity(data, last_request=last_request)
     idle_limit = dt.timedelta(minutes=settings.PORTAL_SESSION_IDLE_MINUTES)
-    if last is not None and now - dt.datetime.fromisoformat(last) > idle_limit:
+    if last is not None and now - last > idle_limit + idle_slack:
         return IDLE
     return None
 
@@ -141,31 +224,44 @@ class OpenSession:
 
 
 def open_sessions(
-    *, member: Member, current_session_key: str | None, now: dt.datetime
+    *,
+    member: Member,
+    current_session_key: str | None,
+    now: dt.datetime,
+    current_last_request: dt.datetime | None = None,
 ) -> list[OpenSession]:
     """Return the member's open sessions, newest first; records of ended ones are removed.
 
     A session is open while the store still holds it for this member with the current
-    credentials (a password or PIN change ends the others) and its time is not up.
+    credentials (a password or PIN change ends the others) and its time is not up (for
+    the others, judged from their copy of their last request, with the copy's slack).
+    `current_last_request`: the activity cookie's time of the current session.
     """
     store, found, ended = _store(), [], []
     auth_hash = member.get_session_auth_hash()
     for record in MemberSession.objects.filter(member=member).order_by("-started_at", "-id"):
         data = type(store)(session_key=record.session_key).load()
+        is_current = record.session_key == current_session_key
+        last_request = current_last_request if is_current else None
         is_open = (
             data.get(SESSION_KEY) == str(member.pk)
             and constant_time_compare(data.get(HASH_SESSION_KEY, ""), auth_hash)
-            and ended_by_time(data, now=now) is None
+            and ended_by_time(
+                data,
+                now=now,
+                last_request=last_request,
+                idle_slack=dt.timedelta(0) if is_current else ACTIVITY_WRITE_INTERVAL,
+            )
+            is None
         )
         if not is_open:
             ended.append(record)
             continue
-        last = data.get(LAST_ACTIVITY_SESSION_KEY)
         found.append(
             OpenSession(
                 record=record,
-                is_current=record.session_key == current_session_key,
-                last_activity_at=dt.datetime.fromisoformat(last) if last else None,
+                is_current=is_current,
+                last_activity_at=last_activity(data, last_request=last_request),
             )
         )
     _end(ended, store)

@@ -418,7 +418,10 @@ def settings_sessions(request):
         )
         return redirect("members:settings-sessions")
     open_sessions = sessions.open_sessions(
-        member=member, current_session_key=current_key, now=clock.now()
+        member=member,
+        current_session_key=current_key,
+        now=clock.now(),
+        current_last_request=sessions.last_request_at(request),
     )
     return render(
         request,

@@ -2,8 +2,11 @@
 
 import datetime as dt
 import math
+import time
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.db import transaction
 from django.template.response import TemplateResponse
 
 from portal import clock
@@ -35,9 +38,40 @@ def resume_at(*, windows: Iterable[MaintenanceWindow], moment: dt.datetime) -> d
     return end if end > moment else None
 
 
+# Every member page asks whether it is closed; the windows change only when staff edit
+# them. Each process keeps the active windows for PORTAL_MAINTENANCE_CACHE_SECONDS (0: read
+# them on every ask), so a page pays no query for them. A window saved or deleted through
+# the ORM (the admin) is forgotten at once in the process that saved it, and again when
+# its transaction commits; other processes see the edit within the cache's seconds.
+# Only the rows are kept: whether a window covers now is worked out on every ask, on the
+# request's clock (a sandbox's own).
+_monotonic = time.monotonic  # tests replace it to move the cache's clock
+_cached: tuple[float, tuple[MaintenanceWindow, ...]] | None = None
+
+
+def active_windows() -> tuple[MaintenanceWindow, ...]:
+    """Return the active maintenance windows, from this process's cache while it is fresh."""
+    global _cached
+    cached, now = _cached, _monotonic()
+    if cached is not None and now - cached[0] < settings.PORTAL_MAINTENANCE_CACHE_SECONDS:
+        return cached[1]
+    windows = tuple(MaintenanceWindow.objects.filter(is_active=True))
+    _cached = (now, windows)
+    return windows
+
+
+def forget_windows(**kwargs) -> None:
+    """Drop this process's cached windows (a window was saved or deleted); a signal receiver."""
+    global _cached
+    _cached = None
+    if kwargs.get("sender") is not None:  # a save inside a transaction: once more at commit
+        transaction.on_commit(forget_windows, using=kwargs.get("using"))
+
+
 def closed_until(scope: str = MaintenanceScope.MEMBER_PAGES) -> dt.datetime | None:
     """Return when `scope` reopens if it is closed now, else None."""
-    return resume_at(windows=MaintenanceWindow.objects.blocking(scope), moment=clock.now())
+    windows = [window for window in active_windows() if window.closes(scope)]
+    return resume_at(windows=windows, moment=clock.now())
 
 
 def retry_after(until: dt.datetime) -> int:

@@ -30,13 +30,6 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("日曜日")
 
 
-class MaintenanceWindowQuerySet(models.QuerySet):
-    def blocking(self, scope: str) -> "MaintenanceWindowQuerySet":
-        """Return the active windows that close `scope` (member-page windows close everything)."""
-        scopes = {MaintenanceScope.MEMBER_PAGES, scope}
-        return self.filter(is_active=True, scope__in=scopes)
-
-
 class MaintenanceWindow(models.Model):
     """A recurring period (Asia/Tokyo wall-clock time) during which a service is closed."""
 
@@ -70,8 +63,6 @@ class MaintenanceWindow(models.Model):
     )
     description = models.CharField(_("説明"), max_length=200, blank=True)
     is_active = models.BooleanField(_("有効"), default=True)
-
-    objects = MaintenanceWindowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("メンテナンス時間帯")
@@ -112,6 +103,10 @@ class MaintenanceWindow(models.Model):
         }
         if errors:
             raise ValidationError(errors)
+
+    def closes(self, scope: str) -> bool:
+        """Return whether this window closes `scope` (member-page windows close everything)."""
+        return self.is_active and self.scope in {MaintenanceScope.MEMBER_PAGES, scope}
 
     @property
     def duration(self) -> dt.timedelta:

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from demo.personas import PERSONAS_BY_KEY, reset_demo_personas
 from members.models import Member
+from portal import maintenance
 from tests.factories import MemberFactory, StaffFactory
 from tests.staff_sign_in import sign_in_staff
 
@@ -31,6 +32,18 @@ def pytest_xdist_auto_num_workers(config):
 @pytest.fixture(autouse=True)
 def _outside_maintenance(time_machine):
     time_machine.move_to(QUIET_MOMENT, tick=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_maintenance_windows(monkeypatch):
+    """Each test reads the windows of its own database: a process keeps them for a few
+    seconds (portal.maintenance), and a test's rollback or flush sends no signal. Within
+    a test the cache's clock stands still, so that how many queries a page asks does not
+    depend on how fast the machine runs the test (tests that need it move it)."""
+    monkeypatch.setattr(maintenance, "_monotonic", lambda: 0.0)
+    maintenance.forget_windows()
+    yield
+    maintenance.forget_windows()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from members import sessions
 from members.models import MemberSession
 from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory, StaffFactory
 from tests.members.self_service import log_in_by_card, log_in_by_web_id
@@ -93,6 +94,98 @@ def test_logging_in_again_starts_a_new_lifetime(member, settings, at):
 
     at(hours=13)
     assert is_logged_in(client)
+
+
+# --- The idle clock, without a session write per request ---------------------------------
+
+
+def session_writes(captured) -> int:
+    return sum(
+        query["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in query["sql"]
+        for query in captured.captured_queries
+    )
+
+
+def test_a_request_soon_after_the_last_does_not_write_the_session(member, at):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = browser(member)
+    at(seconds=59)
+    with CaptureQueriesContext(connection) as captured:
+        assert is_logged_in(client)
+    assert session_writes(captured) == 0
+    at(seconds=60)  # the session's copy is a minute old: written again
+    with CaptureQueriesContext(connection) as captured:
+        assert is_logged_in(client)
+    assert session_writes(captured) == 1
+
+
+def test_the_idle_limit_counts_from_the_last_request_exactly(member, settings, at):
+    settings.PORTAL_SESSION_IDLE_MINUTES = 15
+    client = browser(member)
+    at(seconds=50)  # not written to the session: only the activity cookie knows it
+    assert is_logged_in(client)
+
+    at(minutes=15, seconds=50)  # 15 minutes after that request, not a moment more
+    assert is_logged_in(client)
+    at(minutes=30, seconds=50, microseconds=1)
+    assert not is_logged_in(client)
+
+
+def test_a_session_without_its_activity_cookie_ends_early_never_late(member, settings, at):
+    settings.PORTAL_SESSION_IDLE_MINUTES = 15
+    client = browser(member)
+    at(seconds=50)
+    assert is_logged_in(client)
+    del client.cookies[sessions.ACTIVITY_COOKIE]
+
+    at(minutes=15, microseconds=1)  # the session's copy (the login) decides: 50 s early
+    assert not is_logged_in(client)
+
+
+@pytest.mark.parametrize("kind", ["another session's", "altered", "unsigned"])
+def test_an_activity_cookie_keeps_only_its_own_session_open(member, settings, at, kind):
+    settings.PORTAL_SESSION_IDLE_MINUTES = 15
+    client = browser(member)
+    other = browser(MemberFactory())
+    at(minutes=14)
+    assert is_logged_in(other)  # a fresh activity cookie for the other session
+    value = other.cookies[sessions.ACTIVITY_COOKIE].value
+    if kind == "altered":  # its own, with a later time
+        signed, signature = client.cookies[sessions.ACTIVITY_COOKIE].value.rsplit(":", 1)
+        bound = signed.partition("|")[0]
+        value = f"{bound}|{(LOGIN_TIME + dt.timedelta(minutes=14)).isoformat()}:{signature}"
+    elif kind == "unsigned":
+        value = client.cookies[sessions.ACTIVITY_COOKIE].value.rsplit(":", 1)[0]
+    client.cookies[sessions.ACTIVITY_COOKIE] = value
+
+    at(minutes=15, seconds=1)  # idle since the login, whatever the cookie says
+    assert not is_logged_in(client)
+
+
+def test_the_list_does_not_end_a_session_whose_copy_is_older_than_its_last_request(
+    member, settings, at
+):
+    settings.PORTAL_SESSION_IDLE_MINUTES = 15
+    phone = browser(member, user_agent="PhoneBrowser/2.0")
+    at(seconds=50)
+    assert is_logged_in(phone)  # the phone's copy still says 09:00:00
+    laptop = browser(member, user_agent="LaptopBrowser/3.0")
+
+    at(minutes=15, seconds=30)  # the phone: 14:40 idle, although its copy is 15:30 old
+    assert len(rows(laptop.get(SESSIONS_URL))) == 2
+    assert is_logged_in(phone)
+
+
+def test_logging_out_drops_the_activity_cookie(member):
+    client = browser(member)
+    assert is_logged_in(client)
+    assert client.cookies[sessions.ACTIVITY_COOKIE].value
+
+    client.post(reverse("members:logout"))
+
+    assert client.cookies[sessions.ACTIVITY_COOKIE].value == ""
 
 
 # --- Staff ---------------------------------------------------------------------------------

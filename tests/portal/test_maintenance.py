@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from members.models import LoginAttempt
+from portal import maintenance
 from portal.maintenance import closed_until, maintenance_response, resume_at
 from portal.models import MaintenanceScope, MaintenanceWindow, Recurrence, Weekday
 from tests.factories import DEFAULT_PIN, MemberFactory
@@ -537,3 +538,86 @@ def test_the_database_refuses_an_incomplete_window():
             start_time=dt.time(0),
             duration_minutes=60,
         )
+
+
+# --- Each process keeps the windows a few seconds (every member page asks) ---------------
+
+
+@pytest.fixture
+def cache_clock(monkeypatch, settings):
+    """`cache_clock(seconds)`: move the clock of the windows' cache on (the wall clock and
+    the portal's clock stand still)."""
+    settings.PORTAL_MAINTENANCE_CACHE_SECONDS = 5
+    now = [1000.0]
+    monkeypatch.setattr(maintenance, "_monotonic", lambda: now[0])
+
+    def move(seconds):
+        now[0] += seconds
+
+    return move
+
+
+def lengthen_monday_window_quietly():
+    """An edit that sends no signal (an UPDATE from another process, as far as this one knows)."""
+    MaintenanceWindow.objects.filter(scope=MEMBER_PAGES, weekday=Weekday.MONDAY).update(
+        duration_minutes=8 * 60
+    )
+
+
+def test_the_windows_are_read_once_while_the_cache_is_fresh(
+    django_assert_num_queries, time_machine, cache_clock
+):
+    time_machine.move_to(tokyo(2026, 12, 7, 3, 0), tick=False)
+    with django_assert_num_queries(1):
+        for _ in range(3):
+            assert closed_until(MEMBER_PAGES) == tokyo(2026, 12, 7, 7, 0)
+    cache_clock(5)
+    with django_assert_num_queries(1):
+        closed_until(INTERNET_REPAYMENT)
+
+
+def test_an_edit_elsewhere_takes_effect_when_the_cache_expires(time_machine, cache_clock):
+    time_machine.move_to(tokyo(2026, 12, 7, 7, 30), tick=False)
+    assert closed_until(MEMBER_PAGES) is None
+    lengthen_monday_window_quietly()
+
+    cache_clock(4.9)
+    assert closed_until(MEMBER_PAGES) is None  # this process has not read it yet
+    cache_clock(0.1)
+    assert closed_until(MEMBER_PAGES) == tokyo(2026, 12, 7, 8, 0)
+
+
+def test_a_window_saved_in_this_process_takes_effect_at_once(client, time_machine, cache_clock):
+    time_machine.move_to(tokyo(2026, 12, 9, 12, 0), tick=False)
+    assert client.get("/login/").status_code == 200
+    window = MaintenanceWindow.objects.create(
+        scope=MEMBER_PAGES,
+        recurrence=Recurrence.WEEKLY,
+        weekday=Weekday.WEDNESDAY,
+        start_time=dt.time(11, 30),
+        duration_minutes=90,
+    )
+    assert client.get("/login/").status_code == 503
+    window.is_active = False
+    window.save()
+    assert client.get("/login/").status_code == 200
+    window.delete()
+    assert closed_until(MEMBER_PAGES) is None
+
+
+def test_the_cache_follows_the_clock_of_each_ask(time_machine, cache_clock):
+    """Only the rows are kept: a window opens and closes on time within the cache's life."""
+    time_machine.move_to(tokyo(2026, 12, 6, 23, 59), tick=False)
+    assert closed_until(MEMBER_PAGES) is None
+    time_machine.move_to(tokyo(2026, 12, 7, 0, 0), tick=False)
+    assert closed_until(MEMBER_PAGES) == tokyo(2026, 12, 7, 7, 0)
+
+
+def test_no_cache_reads_the_windows_on_every_ask(django_assert_num_queries, settings, time_machine):
+    settings.PORTAL_MAINTENANCE_CACHE_SECONDS = 0
+    time_machine.move_to(tokyo(2026, 12, 7, 7, 30), tick=False)
+    with django_assert_num_queries(1):
+        assert closed_until(MEMBER_PAGES) is None
+    lengthen_monday_window_quietly()
+    with django_assert_num_queries(1):
+        assert closed_until(MEMBER_PAGES) == tokyo(2026, 12, 7, 8, 0)
