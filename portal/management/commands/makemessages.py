@@ -6,7 +6,9 @@ The source strings are Japanese; English is the one translation (locale/en). Tem
 
 from django.core.management.commands import makemessages
 
-IGNORED = ["tests/*", "bench/*", "docs/*", "staticfiles/*", "media/*", "locale/*"]
+# mutants/ is make mutation's copy of the code.
+IGNORED = ["tests/*", "bench/*", "loadtest/*", "docs/*", "staticfiles/*", "media/*", "locale/*"]
+IGNORED += ["mutants/*"]
 
 
 class Command(makemessages.Command):
