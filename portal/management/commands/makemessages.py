@@ -6,9 +6,16 @@ The source strings are Japanese; English is the one translation (locale/en). Tem
 
 from django.core.management.commands import makemessages
 
-# mutants/ is make mutation's copy of the code.
-IGNORED = ["tests/*", "bench/*", "loadtest/*", "docs/*", "staticfiles/*", "media/*", "locale/*"]
-IGNORED += ["mutants/*"]
+IGNORED = [
+    "tests/*",
+    "bench/*",
+    "loadtest/*",
+    "docs/*",
+    "staticfiles/*",
+    "media/*",
+    "locale/*",
+    "mutants/*",  # make mutation's copy of the code
+]
 
 
 class Command(makemessages.Command):
