@@ -34,6 +34,8 @@ demo: $(VENV)/.requirements
 ## (README, "Production deployment")
 WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1) + 1)))
 THREADS ?= 1
+# Each worker keeps its PostgreSQL connection (checked before reuse: CONN_HEALTH_CHECKS).
+serve: export CONN_MAX_AGE ?= 60
 serve: $(VENV)/.requirements
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*|pgsql://*) ;; \
 		*) echo "make serve: set DATABASE_URL=postgres://... (one database for every instance)" >&2; exit 1;; esac
