@@ -1,7 +1,61 @@
 from django import template
-from django.utils.translation import pgettext
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.translation import get_language, pgettext
 
 register = template.Library()
+
+# What {% memo %} rendered, by node and what the output depends on (see MemoNode).
+_memos: dict[tuple, str] = {}
+MEMO_LIMIT = 1_000  # entries at most: keys are a few languages and flags, not members
+
+
+def forget_memos(**kwargs) -> None:
+    """Drop every memo (a changed setting may change the links or the texts)."""
+    _memos.clear()
+
+
+setting_changed.connect(forget_memos, dispatch_uid="portal_tags.forget_memos")
+
+
+class MemoNode(template.Node):
+    def __init__(self, nodelist, keys):
+        self.nodelist = nodelist
+        self.keys = keys
+
+    def render(self, context):
+        key = (
+            self,
+            get_language(),
+            get_script_prefix(),
+            get_urlconf() or settings.ROOT_URLCONF,
+            context.autoescape,
+            *(key.resolve(context) for key in self.keys),
+        )
+        try:
+            return _memos[key]
+        except KeyError:
+            pass
+        html = self.nodelist.render(context)
+        if len(_memos) < MEMO_LIMIT:
+            _memos[key] = html
+        return html
+
+
+@register.tag
+def memo(parser, token):
+    """Render a fragment once per process: `{% memo var ... %}…{% endmemo %}`.
+
+    For the menus every page repeats (their links and texts): what it renders is kept per
+    language, script prefix and URLconf and the values of the variables given, so the
+    fragment must show nothing else of the request (no member, no time, no CSRF token)
+    and hold no `{% block %}`.
+    """
+    bits = token.split_contents()[1:]
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(nodelist, [parser.compile_filter(bit) for bit in bits])
 
 
 @register.filter
