@@ -388,7 +388,8 @@ def balance_over_time(
 
 def _newest_entries_up_to(*, member_id: int, moments: list[dt.datetime]) -> list[tuple]:
     """Return (occurred_at, id, principal_after) of the member's newest entry up to each
-    moment, in one query.
+    moment, in one query (an entry newest at several moments once; none for a moment
+    before the member's first entry).
 
     Written in SQL because the ORM takes longer to compile a hundred such subqueries
     than the database takes to answer them.
@@ -398,6 +399,23 @@ def _newest_entries_up_to(*, member_id: int, moments: list[dt.datetime]) -> list
     # A VALUES list (whose column both databases call column1): PostgreSQL plans it in
     # half the time of as many SELECTs joined by UNION ALL.
     each_moment = "VALUES " + ", ".join(["(%s)"] * len(moments))
+    at = [adapt(moment) for moment in moments]
+    if connection.vendor == "postgresql":
+        # A LATERAL join reads each moment's entry in one step down the (member, newest
+        # first) index, where the subquery below costs PostgreSQL two (it evaluates the
+        # subquery twice per moment, then fetches each entry again by its key): half the
+        # time for a long history. Read with a plain cursor: the rows need no model.
+        sql = f"""
+            SELECT newest.occurred_at, newest.id, newest.principal_after
+            FROM ({each_moment}) moments CROSS JOIN LATERAL (
+                SELECT id, occurred_at, principal_after FROM {table}
+                WHERE member_id = %s AND occurred_at <= moments.column1
+                ORDER BY occurred_at DESC, id DESC LIMIT 1
+            ) newest
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*at, member_id])
+            return list(set(cursor.fetchall()))
     sql = f"""
         SELECT id, occurred_at, principal_after FROM {table} WHERE id IN (
             SELECT (
@@ -407,8 +425,7 @@ def _newest_entries_up_to(*, member_id: int, moments: list[dt.datetime]) -> list
             ) FROM ({each_moment}) moments
         )
     """
-    params = [member_id, *(adapt(moment) for moment in moments)]
     return [
         (entry.occurred_at, entry.id, entry.principal_after)
-        for entry in LedgerEntry.objects.raw(sql, params)
+        for entry in LedgerEntry.objects.raw(sql, [member_id, *at])
     ]
