@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -165,6 +166,27 @@ class Server:
         self.process.wait()
 
 
+def _wall_clock() -> datetime:
+    # The servers read the machine's clock, even when a test process starting them is
+    # time-travelling (time-machine).
+    if "time_machine" in sys.modules:
+        from time_machine import escape_hatch
+
+        if escape_hatch.is_travelling():
+            return escape_hatch.datetime.datetime.now(UTC)
+    return datetime.now(UTC)
+
+
+def one_clock(env: Mapping[str, str]) -> dict[str, str]:
+    """Return `env` such that every process started with it keeps one clock: with
+    PORTAL_FAKE_NOW, the real instant that clock reads it (portal.clock) is now, whenever
+    a worker starts."""
+    env = dict(env)
+    if env.get("PORTAL_FAKE_NOW") and not env.get("PORTAL_FAKE_NOW_SINCE"):
+        env["PORTAL_FAKE_NOW_SINCE"] = _wall_clock().isoformat()
+    return env
+
+
 def start_gunicorn(
     *, env: Mapping[str, str], workers: int, threads: int = 1, log: BinaryIO
 ) -> Server:
@@ -183,7 +205,7 @@ def start_gunicorn(
                 *("--graceful-timeout", "5", "--timeout", "120"),
             ],
             cwd=BASE_DIR,
-            env=dict(env),
+            env=one_clock(env),
             pass_fds=[listener.fileno()],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -196,7 +218,9 @@ def start_gunicorn(
 def gunicorn_servers(
     count: int, *, env: Mapping[str, str], workers: int, threads: int = 1, ready_path: str
 ) -> Iterator[list[Server]]:
-    """Run `count` gunicorn servers, each with its workers, for the length of the block."""
+    """Run `count` gunicorn servers, each with its workers, for the length of the block;
+    they share one clock (`one_clock`), as hosts set by NTP do."""
+    env = one_clock(env)
     with ExitStack() as stack:
         servers = []
         for _ in range(count):

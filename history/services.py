@@ -72,8 +72,10 @@ def check_borrowing(
     position: accounting.LoanPosition,
     amount: int,
     channel: str = Channel.TRANSFER,
+    at: dt.datetime | None = None,
 ) -> None:
-    """Raise LedgerRefusal if the rules do not allow this borrowing (nothing is written)."""
+    """Raise LedgerRefusal if the rules do not allow this borrowing requested `at` (now
+    by default; nothing is written)."""
     if contract.is_terminated:
         raise LedgerRefusal(
             "contract_terminated", _("ご契約が終了しているため、お借入れできません。")
@@ -90,6 +92,11 @@ def check_borrowing(
     check_borrowing_amount(
         amount=amount, available=contract.available_credit_at(position.principal)
     )
+    requested_at = clock.now() if at is None else at
+    _refuse_before_a_later_entry(
+        member,
+        transfer_payout_time(requested_at) if channel == Channel.TRANSFER else requested_at,
+    )
 
 
 @transaction.atomic
@@ -100,11 +107,15 @@ def borrow(*, member: Member, amount: int, channel: str = Channel.TRANSFER) -> L
     state = ledger_state(contract)
     position = accounting.position_on(state=state, terms=terms_of(contract), on=local_date(now))
     check_borrowing(
-        member=member, contract=contract, position=position, amount=amount, channel=channel
+        member=member,
+        contract=contract,
+        position=position,
+        amount=amount,
+        channel=channel,
+        at=now,
     )
 
     paid_out_at = transfer_payout_time(now) if channel == Channel.TRANSFER else now
-    _refuse_before_a_later_entry(member, paid_out_at)
     paid_out_on = local_date(paid_out_at)
     gets_first_time_free = bool(member.email) and (
         member.statement_delivery == StatementDelivery.WEB

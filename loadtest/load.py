@@ -92,8 +92,10 @@ class Tester:
         elif first.status < 500 and again.status < 500:
             self.log.problem(
                 f"{self.member['card_number']}: {operation} confirmed twice answered "
-                f"{first.status} {first.headers.get('Location')} and "
-                f"{again.status} {again.headers.get('Location')}"
+                + " and ".join(
+                    f"{answer.status} {answer.headers.get('Location') or answer.error_code}"
+                    for answer in (first, again)
+                )
             )
 
     def double_click(self, name: str, path: str, form: dict) -> tuple[Response, Response]:

@@ -305,6 +305,9 @@ PORTAL_BRAND_NAME_EN = env(
 )
 PORTAL_DEMO = env.bool("PORTAL_DEMO", default=False)
 PORTAL_FAKE_NOW = env("PORTAL_FAKE_NOW", default="")
+# The real instant the fake clock read PORTAL_FAKE_NOW, for processes sharing one clock
+# (portal.clock); unset, each process's clock starts at PORTAL_FAKE_NOW when it starts.
+PORTAL_FAKE_NOW_SINCE = env("PORTAL_FAKE_NOW_SINCE", default="")
 PORTAL_LOCKOUT_THRESHOLD = env.int("PORTAL_LOCKOUT_THRESHOLD", default=5)
 PORTAL_SESSION_IDLE_MINUTES = env.int("PORTAL_SESSION_IDLE_MINUTES", default=15)
 # A session ends this long after login however active it is (SPEC §4); the session store

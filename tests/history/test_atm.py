@@ -14,7 +14,7 @@ from history import atm, services
 from history.models import AtmSession, AtmState, Channel, Kind, LedgerEntry
 from members.models import ContractStatus
 from portal import clock
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, TransferAccountFactory
 from tests.helpers import data, error_codes, tokyo
 
 pytestmark = pytest.mark.django_db
@@ -486,6 +486,24 @@ def test_a_suspended_member_cannot_withdraw_but_can_deposit(
         member=debtor, kind=Kind.REPAYMENT, channel=Channel.SMARTPHONE_ATM
     ).exists()
     assert data(member_client.get(screen_url(token)), "atm-state") == "done"
+
+
+def test_a_withdrawal_waits_for_a_pending_saturday_night_payout_at_the_first_step(
+    client, member, time_machine
+):
+    """Cash now would be booked before the transfer paid out at 09:00: refused at once,
+    not after confirming, and the code stays free."""
+    TransferAccountFactory(member=member)
+    time_machine.move_to(tokyo(2026, 12, 12, 23, 45), tick=False)  # a Saturday
+    services.borrow(member=member, amount=20_000)
+    time_machine.move_to(tokyo(2026, 12, 12, 23, 50), tick=False)
+    session, _token = atm.start_session()
+
+    refused = withdraw(log_in(client, member), session.code)
+
+    assert error_codes(refused) == ["payout_pending"]
+    assert 'name="nonce"' not in refused.content.decode()
+    assert AtmSession.objects.get().state == AtmState.WAITING
 
 
 def test_a_confirmation_after_the_atm_cancelled_books_nothing(

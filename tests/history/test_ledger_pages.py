@@ -343,6 +343,23 @@ def test_repayment_waits_for_a_pending_saturday_night_payout_at_the_first_step(
     assert [kind for kind, _amount, _after in ledger(borrower)] == [Kind.BORROWING]
 
 
+def test_borrowing_after_an_entry_ahead_of_the_clock_is_refused_at_the_first_step(
+    client, borrower, time_machine
+):
+    """An entry dated after now (booked by a host whose clock runs ahead, or during a
+    Saturday-night payout) refuses a borrowing at once, never only after confirming."""
+    time_machine.move_to(tokyo(2026, 12, 9, 12, 0, 5), tick=False)
+    services.borrow(member=borrower, amount=10_000)  # as booked by a host 5 s ahead
+    time_machine.move_to(tokyo(2026, 12, 9, 12, 0), tick=False)
+    log_in(client, borrower)
+
+    response = client.post(BORROW_URL, {"amount": "5000"})
+
+    assert error_codes(response) == ["payout_pending"]
+    assert 'name="nonce"' not in response.content.decode()
+    assert len(ledger(borrower)) == 1
+
+
 # --- Repayment -----------------------------------------------------------------------
 
 

@@ -115,3 +115,31 @@ def test_localnow_is_in_tokyo(time_machine):
 
     assert local.utcoffset() == dt.timedelta(hours=9)
     assert (local.date(), local.time()) == (dt.date(2026, 12, 7), dt.time(0, 30))
+
+
+def test_fake_now_since_anchors_the_clock_whenever_the_process_started(
+    settings, process_started, time_machine
+):
+    """Workers started seconds apart (several gunicorn instances, a restarted worker) share
+    one clock when given the real instant it read PORTAL_FAKE_NOW."""
+    settings.PORTAL_FAKE_NOW = "2026-12-09T12:00:00+09:00"
+    settings.PORTAL_FAKE_NOW_SINCE = (PROCESS_START - dt.timedelta(seconds=7)).isoformat()
+
+    assert clock.localnow() == dt.datetime(2026, 12, 9, 12, 0, 7, tzinfo=TOKYO)
+    time_machine.move_to(PROCESS_START + dt.timedelta(minutes=1), tick=False)
+    assert clock.localnow() == dt.datetime(2026, 12, 9, 12, 1, 7, tzinfo=TOKYO)
+
+
+def test_fake_now_since_alone_changes_nothing(settings, process_started):
+    settings.PORTAL_FAKE_NOW = ""
+    settings.PORTAL_FAKE_NOW_SINCE = "2020-01-01T00:00:00+00:00"
+
+    assert clock.now() == PROCESS_START
+
+
+def test_invalid_fake_now_since_is_a_configuration_error(settings):
+    settings.PORTAL_FAKE_NOW = "2026-12-09T12:00:00+09:00"
+    settings.PORTAL_FAKE_NOW_SINCE = "yesterday"
+
+    with pytest.raises(ImproperlyConfigured, match="PORTAL_FAKE_NOW_SINCE"):
+        clock.now()
