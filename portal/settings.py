@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "demo",
     "api",
     "ninja",  # the API docs' local Swagger UI assets
+    "django.forms",  # the widgets' templates, for FORM_RENDERER
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render through TEMPLATES, so templates/django/forms/ may override Django's
+# (a select writes its options in place, without an include per option).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # SQLite file by default; production sets DATABASE_URL=postgres://... (psycopg 3).
 # No ATOMIC_REQUESTS: failed-login records must survive a request that ends in an error.
