@@ -1,17 +1,21 @@
 """Cron on every host (README "Several hosts"): two hosts run their crontab at the same
 moment — `send_reminders` and the month-end point job `credit_registration_points` each —
 so four processes work over the same 1,000 members at once. Every due reminder goes out
-once and every registration point is credited once, with balances that add up.
+once and every registration point is credited once, with balances that add up. The
+sandboxes' cleanup (`expire_sandboxes`) on both hosts deletes each expired sandbox once.
 
 Reminders alone, with failed mails retried, are test_send_reminders_processes.py.
 """
 
+import datetime as dt
 import subprocess
 import sys
 from collections import Counter
 
 from django.db.models import Count, Sum
 
+from demo import sandboxes
+from demo.models import Sandbox
 from members.models import Member, StatementDelivery
 from points import rules
 from points.models import PointAccount, PointEntry, Reason
@@ -28,13 +32,8 @@ CRONTAB = ("send_reminders", "credit_registration_points")
 MONTH = "2026-12"  # the month before test_send_reminders_processes.SEND_AT's
 
 
-def test_both_jobs_on_two_hosts_at_once_do_each_thing_once(transactional_db):
-    members = members_with_a_reminder_due(MEMBERS)  # reminder mail registered
-    web = {member.pk for member in members[::2]}  # and half of them Web statements
-    Member.objects.filter(pk__in=web).update(statement_delivery=StatementDelivery.WEB)
-    PointAccount.objects.bulk_create(PointAccount(member=member) for member in members)
-    env = command_env("django.core.mail.backends.dummy.EmailBackend")
-
+def _run_on_every_host(commands, env) -> list[str]:
+    """Run each of `commands` on each of the HOSTS at the same moment; return their output."""
     processes = [
         subprocess.Popen(
             [sys.executable, "manage.py", command],
@@ -45,13 +44,24 @@ def test_both_jobs_on_two_hosts_at_once_do_each_thing_once(transactional_db):
             text=True,
         )
         for _host in range(HOSTS)
-        for command in CRONTAB
+        for command in commands
     ]
     outputs = []
     for process in processes:
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
         outputs.append(out)
+    return outputs
+
+
+def test_both_jobs_on_two_hosts_at_once_do_each_thing_once(transactional_db):
+    members = members_with_a_reminder_due(MEMBERS)  # reminder mail registered
+    web = {member.pk for member in members[::2]}  # and half of them Web statements
+    Member.objects.filter(pk__in=web).update(statement_delivery=StatementDelivery.WEB)
+    PointAccount.objects.bulk_create(PointAccount(member=member) for member in members)
+    env = command_env("django.core.mail.backends.dummy.EmailBackend")
+
+    outputs = _run_on_every_host(CRONTAB, env)
 
     # Reminders: one mail per member, whichever host sent it.
     assert MailboxMessage.objects.count() == MEMBERS
@@ -75,3 +85,28 @@ def test_both_jobs_on_two_hosts_at_once_do_each_thing_once(transactional_db):
         registrations = 2 if account.member_id in web else 1
         assert account.balance == totals[account.member_id]
         assert account.balance == rules.REGISTRATION_POINTS * registrations
+
+
+def test_the_sandbox_cleanup_on_two_hosts_at_once_deletes_each_expired_sandbox_once(
+    transactional_db,
+):
+    made = [sandboxes.create_sandbox()[0] for _ in range(6)]
+    expired, alive = made[:5], made[5]
+    Sandbox.objects.filter(pk__in=[sandbox.pk for sandbox in expired]).update(
+        expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    )
+    Sandbox.objects.filter(pk=alive.pk).update(expires_at=dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+
+    def members_of(sandbox):
+        numbers = [persona.member_number for persona in sandboxes.personas_of(sandbox)]
+        return Member.objects.filter(member_number__in=numbers)
+
+    assert all(members_of(sandbox).exists() for sandbox in expired)
+    env = command_env("django.core.mail.backends.dummy.EmailBackend")
+
+    outputs = _run_on_every_host(["expire_sandboxes"], env)
+
+    assert sum(int(out.split()[1]) for out in outputs) == len(expired)  # "Deleted N …"
+    assert list(Sandbox.objects.values_list("pk", flat=True)) == [alive.pk]
+    assert not any(members_of(sandbox).exists() for sandbox in expired)
+    assert members_of(alive).count() == len(sandboxes.personas_of(alive))
