@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from history import interest, summaries
@@ -382,32 +383,30 @@ def balance_over_time(
     return points
 
 
-def _changes_from(*, member_id: int, start: dt.datetime, end: dt.datetime) -> list[tuple]:
+def _changes_from(*, member_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet:
     """Return (occurred_at, id, principal_after) of the member's entries that moved the
     balance from `start` through `end`, and of the newest entry before `start` (the balance
     carried in), in one query.
 
-    Written in SQL because the ORM takes longer to compile this union than the database
-    takes to answer it.
+    Their ids are chosen in SQL because the ORM takes longer to compile this union than
+    the database takes to answer it.
     """
     table = LedgerEntry._meta.db_table
     kinds = ", ".join(["%s"] * len(MOVING_PRINCIPAL_KINDS))
     adapt = connection.ops.adapt_datetimefield_value
-    sql = f"""
-        SELECT id, occurred_at, principal_after FROM {table}
+    ids = f"""
+        SELECT id FROM {table}
         WHERE member_id = %s AND occurred_at >= %s AND occurred_at <= %s AND kind IN ({kinds})
-        UNION
-        SELECT id, occurred_at, principal_after FROM {table} WHERE id = (
-            SELECT carried.id FROM {table} carried
-            WHERE carried.member_id = %s AND carried.occurred_at < %s
-            ORDER BY carried.occurred_at DESC, carried.id DESC LIMIT 1
-        )
+        UNION ALL
+        SELECT id FROM (
+            SELECT id FROM {table} WHERE member_id = %s AND occurred_at < %s
+            ORDER BY occurred_at DESC, id DESC LIMIT 1
+        ) carried
     """
     params = [member_id, adapt(start), adapt(end), *MOVING_PRINCIPAL_KINDS, member_id, adapt(start)]
-    return [
-        (entry.occurred_at, entry.id, entry.principal_after)
-        for entry in LedgerEntry.objects.raw(sql, params)
-    ]
+    return LedgerEntry.objects.filter(id__in=RawSQL(ids, params)).values_list(
+        "occurred_at", "id", "principal_after"
+    )
 
 
 def _newest_entries_up_to(*, member_id: int, moments: list[dt.datetime]) -> list[tuple]:
