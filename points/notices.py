@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Window
 
 from members.models import Member
 from points import services
@@ -33,6 +34,16 @@ def visible_to(member: Member) -> NoticeQuerySet:
 
 def unread_count(member: Member) -> int:
     return visible_to(member).filter(is_read=False).count()
+
+
+def latest_with_unread_count(member: Member) -> list[Notice]:
+    """Return the PANEL_NOTICES newest notices `member` sees, each with `unread`: how many
+    of all they see are unread (one query; nothing is unread when the list is empty)."""
+    return list(
+        visible_to(member)
+        .annotate(unread=Window(Count("pk", filter=Q(is_read=False))))
+        .only("id", "title", "title_en", "published_from", "points")[:PANEL_NOTICES]
+    )
 
 
 class PointsOutcome(enum.StrEnum):
