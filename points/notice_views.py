@@ -18,8 +18,8 @@ def mypage_panel(request: HttpRequest):
     member = request.user
     if not is_member(member):
         return ""
-    latest = notices.latest_with_unread_count(member)
-    context = {"unread": latest[0].unread if latest else 0, "latest": latest}
+    unread, latest = notices.for_mypage(member)
+    context = {"unread": unread, "latest": latest}
     return render_to_string("points/includes/notices_panel.html", context, request=request)
 
 
