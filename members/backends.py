@@ -14,8 +14,11 @@ from members.models import Member
 
 class _MemberBackend(ModelBackend):
     def get_user(self, user_id):
-        member = Member.objects.members().select_related("contract").filter(pk=user_id).first()
-        if member is None or not self.user_can_authenticate(member):
+        try:
+            member = Member.objects.members().select_related("contract").get(pk=user_id)
+        except Member.DoesNotExist:
+            return None
+        if not self.user_can_authenticate(member):
             return None
         contract = getattr(member, "contract", None)
         if contract is not None and contract.is_terminated:

@@ -18,15 +18,8 @@ def mypage_panel(request: HttpRequest):
     member = request.user
     if not is_member(member):
         return ""
-    visible = notices.visible_to(member)
-    context = {
-        "unread": visible.filter(is_read=False).count(),
-        "latest": list(
-            visible.only("id", "title", "title_en", "published_from", "points")[
-                : notices.PANEL_NOTICES
-            ]
-        ),
-    }
+    unread, latest = notices.for_mypage(member)
+    context = {"unread": unread, "latest": latest}
     return render_to_string("points/includes/notices_panel.html", context, request=request)
 
 

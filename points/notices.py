@@ -11,11 +11,11 @@ not joined the point service earns nothing; opening it again after joining earns
 import enum
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from members.models import Member
 from points import services
-from points.models import Notice, NoticeQuerySet, NoticeRead, PointAccount, Reason
+from points.models import Audience, Notice, NoticeQuerySet, NoticeRead, PointAccount, Reason
 from portal import clock
 
 PANEL_NOTICES = 3  # the newest notices the member page lists
@@ -33,6 +33,52 @@ def visible_to(member: Member) -> NoticeQuerySet:
 
 def unread_count(member: Member) -> int:
     return visible_to(member).filter(is_read=False).count()
+
+
+def for_mypage(member: Member) -> tuple[int, list[Notice]]:
+    """Return how many of the notices `member` sees are unread, and the PANEL_NOTICES
+    newest of them with `is_read` (as visible_to: one statement).
+
+    Written in SQL because every visit of the member page asks it, and the ORM takes ten
+    times longer to compile visible_to than the database takes to answer it.
+    tests/points/test_notices.py holds the two to the same notices.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FOR_MYPAGE_SQL,
+            {
+                "member": member.pk,
+                "now": connection.ops.adapt_datetimefield_value(clock.now()),
+                "everyone": Audience.EVERYONE.value,
+                "limit": PANEL_NOTICES,
+            },
+        )
+        rows = cursor.fetchall()
+    latest = []
+    for *values, is_read, _ in rows:
+        notice = Notice.from_db(connection.alias, ["id", "title", "title_en", "points"], values)
+        notice.is_read = bool(is_read)
+        latest.append(notice)
+    return (rows[0][-1] if rows else 0), latest
+
+
+# A member's read mark is unique, so the outer join adds no row; the window counts every
+# notice the member sees before the LIMIT keeps the newest.
+_FOR_MYPAGE_SQL = f"""
+    SELECT notice.id, notice.title, notice.title_en, notice.points,
+        mark.id IS NOT NULL, COUNT(*) OVER () - COUNT(mark.id) OVER ()
+    FROM {Notice._meta.db_table} notice
+    LEFT JOIN {NoticeRead._meta.db_table} mark
+        ON mark.notice_id = notice.id AND mark.member_id = %(member)s
+    WHERE notice.published_from <= %(now)s
+        AND (notice.published_until IS NULL OR notice.published_until > %(now)s)
+        AND (notice.audience = %(everyone)s OR EXISTS (
+            SELECT 1 FROM {Notice.recipients.through._meta.db_table} recipient
+            WHERE recipient.notice_id = notice.id AND recipient.member_id = %(member)s
+        ))
+    ORDER BY notice.published_from DESC, notice.id DESC
+    LIMIT %(limit)s
+"""
 
 
 class PointsOutcome(enum.StrEnum):

@@ -221,6 +221,37 @@ def test_the_member_page_shows_the_unread_count_and_the_newest_titles(member_cli
     assert data(member_client.get(MYPAGE_URL), "unread-notices") == "1"
 
 
+@pytest.mark.parametrize("limit", [notices.PANEL_NOTICES, 10])
+def test_the_member_page_reads_the_notices_visible_to_the_member(
+    member, time_machine, monkeypatch, limit
+):
+    """notices.for_mypage is visible_to in SQL: the same notices, order, read marks and
+    unread count."""
+    time_machine.move_to(tokyo(2026, 12, 10, 9), tick=False)
+    monkeypatch.setattr(notices, "PANEL_NOTICES", limit)
+    other = MemberFactory()
+    for_everyone = make_notice(published_from=tokyo(2026, 12, 1))
+    addressed = make_notice(
+        audience=Audience.SELECTED, recipients=[other, member], published_from=tokyo(2026, 12, 2)
+    )
+    make_notice(published_from=tokyo(2026, 12, 3), published_until=tokyo(2026, 12, 10, 9, 0, 1))
+    make_notice(published_from=tokyo(2026, 12, 3))  # the same time: the later one first
+    make_notice(published_from=tokyo(2026, 12, 10, 9))
+    make_notice(audience=Audience.SELECTED, recipients=[other], published_from=tokyo(2026, 12, 4))
+    make_notice(audience=Audience.SELECTED, published_from=tokyo(2026, 12, 4))
+    make_notice(published_from=tokyo(2026, 12, 10, 9, 0, 1))
+    make_notice(published_from=tokyo(2026, 11, 1), published_until=tokyo(2026, 12, 10, 9))
+    NoticeRead.objects.create(member=member, notice=addressed)
+    NoticeRead.objects.create(member=other, notice=for_everyone)
+
+    unread, latest = notices.for_mypage(member)
+
+    visible = notices.visible_to(member)
+    assert unread == visible.filter(is_read=False).count() == 4
+    assert [(n.pk, n.is_read) for n in latest] == [(n.pk, n.is_read) for n in visible[:limit]]
+    assert len(latest) == min(limit, 5)
+
+
 def test_the_member_page_without_notices_says_so(member_client):
     page = member_client.get(MYPAGE_URL)
     assert data(page, "unread-notices") == "0"

@@ -358,8 +358,8 @@ def _long_history(member, months: int):
 
 # The session and the member take two (no session write, no maintenance look-up while
 # their copies are fresh); the points page reads its figures, counts and reads a page of
-# the history; /mypage/ adds the ledger's panels and the notices'.
-QUERY_BUDGETS = {POINTS_URL: 5, MYPAGE_URL: 10}
+# the history; /mypage/ reads its figures, the ledger's state (three) and the notices.
+QUERY_BUDGETS = {POINTS_URL: 5, MYPAGE_URL: 7}
 
 
 @pytest.mark.parametrize("url", [POINTS_URL, MYPAGE_URL])
