@@ -41,8 +41,9 @@ def history_of(member: Member) -> PointEntryQuerySet:
 
 
 def describe(entries: Iterable[PointEntry]) -> list[PointEntry]:
-    """Give each entry its `detail`: what the history shows under the reason, in the page's
-    language (a Localized, or "" for nothing), in two queries at most.
+    """Give each entry its `reason_label` (the reason in the page's language, translated
+    once for all the entries) and its `detail`: what the history shows under the reason,
+    in the page's language (a Localized, or "" for nothing), in two queries at most.
 
     A redemption tells its benefit and period, a notice's points the notice's title, the
     certificate's points the certificate's number; a staff grant or deduction the reason
@@ -66,7 +67,9 @@ def describe(entries: Iterable[PointEntry]) -> list[PointEntry]:
         if certificate_entries
         else {}
     )
+    labels = {value: str(label) for value, label in Reason.choices}
     for entry in entries:
+        entry.reason_label = labels.get(entry.reason, entry.reason)
         entry.detail = _detail(entry, notices, certificates)
     return entries
 
