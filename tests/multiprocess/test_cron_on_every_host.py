@@ -2,12 +2,14 @@
 moment — `send_reminders` and the month-end point job `credit_registration_points` each —
 so four processes work over the same 1,000 members at once. Every due reminder goes out
 once and every registration point is credited once, with balances that add up. The
-sandboxes' cleanup (`expire_sandboxes`) on both hosts deletes each expired sandbox once.
+daily ledger job (`run_daily`) on both hosts suspends and reinstates each contract once,
+and the sandboxes' cleanup (`expire_sandboxes`) deletes each expired sandbox once.
 
 Reminders alone, with failed mails retried, are test_send_reminders_processes.py.
 """
 
 import datetime as dt
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -16,13 +18,16 @@ from django.db.models import Count, Sum
 
 from demo import sandboxes
 from demo.models import Sandbox
-from members.models import Member, StatementDelivery
+from history.models import DueStatus
+from members.models import ContractStatus, LoanContract, Member, StatementDelivery
 from points import rules
 from points.models import PointAccount, PointEntry, Reason
 from portal.models import MailboxMessage
+from tests.factories import MemberFactory
 from tests.multiprocess.test_send_reminders_processes import (
     BASE_DIR,
     MEMBERS,
+    SEND_AT,
     command_env,
     members_with_a_reminder_due,
 )
@@ -110,3 +115,30 @@ def test_the_sandbox_cleanup_on_two_hosts_at_once_deletes_each_expired_sandbox_o
     assert list(Sandbox.objects.values_list("pk", flat=True)) == [alive.pk]
     assert not any(members_of(sandbox).exists() for sandbox in expired)
     assert members_of(alive).count() == len(sandboxes.personas_of(alive))
+
+
+def test_the_daily_job_on_two_hosts_at_once_suspends_and_reinstates_each_contract_once(
+    transactional_db,
+):
+    today = SEND_AT.date()  # the day command_env's clock reads
+    late, on_time, paid_up = [], [], []
+    for group, status, due, balance in (
+        (late, ContractStatus.ACTIVE, today - dt.timedelta(days=3), 50_000),
+        (on_time, ContractStatus.ACTIVE, today + dt.timedelta(days=3), 50_000),
+        (paid_up, ContractStatus.SUSPENDED, today + dt.timedelta(days=20), 50_000),
+    ):
+        for _ in range(40):
+            member = MemberFactory(contract__status=status, contract__principal_balance=balance)
+            DueStatus.objects.create(contract=member.contract, next_due_date=due)
+            group.append(member.contract.pk)
+
+    outputs = _run_on_every_host(
+        ["run_daily"], command_env("django.core.mail.backends.dummy.EmailBackend")
+    )
+
+    # "Suspended N contracts; reinstated M."
+    counts = [[int(n) for n in re.findall(r"\d+", out)] for out in outputs]
+    assert [sum(column) for column in zip(*counts, strict=True)] == [len(late), len(paid_up)]
+    statuses = dict(LoanContract.objects.values_list("pk", "status"))
+    assert {statuses[pk] for pk in late} == {ContractStatus.SUSPENDED}
+    assert {statuses[pk] for pk in on_time + paid_up} == {ContractStatus.ACTIVE}
