@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import requests
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -281,6 +282,47 @@ def test_the_next_requests_to_a_path_answer_503_then_it_is_over(client):
     client.logout()
     client.post(url("demo:sandbox-glitches", first), glitch, content_type=JSON)
     assert log_in_status(client, second) == 200
+
+
+def api_token(client, credentials: dict) -> str:
+    answer = client.post(
+        "/api/v1/auth/card",
+        {"card_number": credentials["card_number"], "pin": credentials["pin"]},
+        content_type=JSON,
+    )
+    assert answer.status_code == 201, answer.content
+    return answer.json()["token"]
+
+
+def test_a_503_glitch_on_the_api_answers_its_maintenance_problem(client):
+    sandbox = create(client)
+    glitch = {"kind": "unavailable", "path": "/api/v1/dashboard", "count": 1}
+    client.post(url("demo:sandbox-glitches", sandbox), glitch, content_type=JSON)
+    bearer = {"Authorization": f"Bearer {api_token(client, persona(sandbox, 'standard'))}"}
+
+    glitched = client.get("/api/v1/dashboard", headers=bearer)
+
+    assert glitched.status_code == 503
+    assert glitched["Content-Type"].startswith("application/problem+json")
+    assert glitched["Retry-After"] == "5"
+    assert "no-store" in glitched["Cache-Control"]
+    body = glitched.json()
+    assert body["code"] == "maintenance" and body["status"] == 503
+    assert body["maintenance_until"]
+    assert "sessionid" not in glitched.cookies and not Session.objects.exists()
+    assert client.get("/api/v1/dashboard", headers=bearer).status_code == 200
+
+
+def test_latency_on_the_api_delays_its_answers(client, slept):
+    sandbox = create(client)
+    glitch = {"kind": "latency", "path": "/api/v1/", "latency_ms": 250}
+    client.post(url("demo:sandbox-glitches", sandbox), glitch, content_type=JSON)
+    bearer = {"Authorization": f"Bearer {api_token(client, persona(sandbox, 'standard'))}"}
+
+    answer = client.get("/api/v1/dashboard", headers=bearer)
+
+    assert answer.status_code == 200 and answer.json()
+    assert slept == [0.25] and answer[sandbox_middleware.LATENCY_HEADER] == "250"
 
 
 def test_glitches_are_off_by_default_and_turn_off(client):
