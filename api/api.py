@@ -1,9 +1,7 @@
 """The app API (SPEC §11): django-ninja, problem details for every refusal, maintenance
 windows, bearer tokens."""
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -46,24 +44,15 @@ api = PortalApi(
 
 
 def _member_call(view):
-    """Answer 503 (Retry-After) in a member-page maintenance window, as the pages do; keep
-    every answer out of caches; and leave no web session behind.
+    """Answer 503 (Retry-After) in a member-page maintenance window, as the pages do.
 
-    The token's member is the request's user for the view only (api.auth): afterwards the
-    session middlewares must see a request without a login, or they would start a web
-    session (the idle clock) on every call.
+    (api.middleware keeps every answer out of caches and leaves no web session behind.)
     """
 
     def wrapper(request, *args, **kwargs):
         if (until := closed_until(MaintenanceScope.MEMBER_PAGES)) is not None:
-            response = maintenance_problem(until).response()
-        else:
-            try:
-                response = view(request, *args, **kwargs)
-            finally:
-                request.user = AnonymousUser()
-        add_never_cache_headers(response)
-        return response
+            return maintenance_problem(until).response()
+        return view(request, *args, **kwargs)
 
     return wrapper
 

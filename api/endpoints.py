@@ -94,6 +94,20 @@ IDEMPOTENCY_KEY = Header(
 )
 
 
+def answer_links(status: int, **links: dict) -> dict:
+    """Return the `openapi_extra` that declares the OpenAPI links of an operation's
+    `status` answer: which call its values feed (schemathesis' stateful tests follow them)."""
+    return {"responses": {status: {"links": links}}}
+
+
+def to_history_entry(pointer: str) -> dict:
+    """Return a link to the history entry whose id is at `pointer` in the answer's body."""
+    return {
+        "operationId": "api_endpoints_history_entry",
+        "parameters": {"entry_id": f"$response.body#{pointer}"},
+    }
+
+
 # --- Login and logout -------------------------------------------------------------------
 
 LOGIN_STATUS = {
@@ -223,7 +237,7 @@ def _ledger_entry(entry: LedgerEntry) -> dict:
 
 @router.get(
     "/history", response={200: HistoryPageOut, **MEMBER_ERRORS},
-    tags=["loan"],
+    tags=["loan"], openapi_extra=answer_links(200, ReadEntry=to_history_entry("/items/0/id")),
 )  # fmt: skip
 def history(
     request,
@@ -359,7 +373,10 @@ def body_as_form(body: dict) -> dict:
     return {name: "" if value is None else str(value) for name, value in body.items()}
 
 
-@router.post("/loan/borrowings", response={201: LedgerEntryOut, **MONEY_ERRORS}, tags=["loan"])
+@router.post(
+    "/loan/borrowings", response={201: LedgerEntryOut, **MONEY_ERRORS},
+    tags=["loan"], openapi_extra=answer_links(201, ReadEntry=to_history_entry("/id")),
+)  # fmt: skip
 def borrow(
     request, response: HttpResponse, payload: AmountIn, idempotency_key: str = IDEMPOTENCY_KEY
 ):
@@ -368,7 +385,10 @@ def borrow(
     return Status(201, _ledger_entry(BORROWING.entries(request.user).get(pk=entry_pk)))
 
 
-@router.post("/loan/repayments", response={201: LedgerEntryOut, **MONEY_ERRORS}, tags=["loan"])
+@router.post(
+    "/loan/repayments", response={201: LedgerEntryOut, **MONEY_ERRORS},
+    tags=["loan"], openapi_extra=answer_links(201, ReadEntry=to_history_entry("/id")),
+)  # fmt: skip
 def repay(
     request, response: HttpResponse, payload: AmountIn, idempotency_key: str = IDEMPOTENCY_KEY
 ):
@@ -386,6 +406,18 @@ def _atm_result(member, entry_pk: int) -> dict:
     "/atm/claims",
     response={200: AtmClaimOut, 429: ProblemOut, **MEMBER_ERRORS},
     tags=["smartphone ATM"],
+    openapi_extra=answer_links(
+        200,
+        ConfirmOperation={
+            "operationId": "api_endpoints_atm_confirm",
+            "requestBody": {
+                "code": "$response.body#/code",
+                "operation": "$response.body#/operation",
+                "amount": "$response.body#/amount",
+            },
+            "description": "Confirm the claimed code's operation (with an Idempotency-Key).",
+        },
+    ),
 )
 def atm_claim(request, payload: AtmIn):
     """Claim the code an ATM screen shows for a withdrawal or deposit (/mypage/atm/, the
@@ -410,6 +442,7 @@ def atm_claim(request, payload: AtmIn):
     "/atm/operations",
     response={201: AtmResultOut, **MONEY_ERRORS},
     tags=["smartphone ATM"],
+    openapi_extra=answer_links(201, ReadEntry=to_history_entry("/entry/id")),
 )
 def atm_confirm(
     request, response: HttpResponse, payload: AtmIn, idempotency_key: str = IDEMPOTENCY_KEY
@@ -481,7 +514,17 @@ def _coupon(coupon) -> dict:
     }
 
 
-@router.get("/coupons", response={200: list[CouponOut], **MEMBER_ERRORS}, tags=["points"])
+@router.get(
+    "/coupons", response={200: list[CouponOut], **MEMBER_ERRORS},
+    tags=["points"],
+    openapi_extra=answer_links(
+        200,
+        ReadCoupon={
+            "operationId": "api_endpoints_coupon",
+            "parameters": {"coupon_id": "$response.body#/0/id"},
+        },
+    ),
+)  # fmt: skip
 def coupons(request):
     """The coupons valid today, the soonest to end first."""
     return [_coupon(coupon) for coupon in valid_now()]

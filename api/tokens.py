@@ -2,8 +2,9 @@
 
 A token lives PORTAL_API_TOKEN_HOURS. It is refused from the moment the member's password
 or PIN changes (it keeps the member's session auth hash of its login, as Django's session
-does), and deleted at logout and whenever the member's web sessions are ended for them
-(members.sessions.sessions_ended).
+does) or the member may no longer stay logged in (`Member.may_stay_logged_in`, the rule
+of web sessions: a terminated contract), and deleted at logout and whenever the member's
+web sessions are ended for them (members.sessions.sessions_ended).
 """
 
 import datetime as dt
@@ -44,14 +45,14 @@ def issue(*, member: Member, method: str) -> tuple[str, ApiToken]:
 def authenticate(token: str) -> ApiToken | None:
     """Return the live token record of `token` (its member selected), None if there is none."""
     record = (
-        ApiToken.objects.select_related("member")
+        ApiToken.objects.select_related("member__contract")
         .filter(token_hash=_hash(token), expires_at__gt=clock.now())
         .first()
     )
     if record is None:
         return None
     member = record.member
-    if not member.is_active or not member.is_member:
+    if not member.may_stay_logged_in:  # inactive, or the contract terminated, as a session
         return None
     if not constant_time_compare(record.session_auth_hash, member.get_session_auth_hash()):
         return None  # the password or PIN changed since this login

@@ -12,7 +12,10 @@ import datetime as dt
 import time
 
 from django.conf import settings
+from django.http import HttpResponse
 
+from api.middleware import API_PREFIX
+from api.problems import maintenance_problem
 from demo import sandboxes
 from portal import clock
 from portal.mail import delivering_to
@@ -44,8 +47,7 @@ class SandboxMiddleware:
                 else sandboxes.glitches_for(sandbox, request.path_info)
             )
             if glitches.unavailable:
-                response = maintenance_response(request, until=clock.now() + GLITCH_RETRY_AFTER)
-                response.render()
+                response = _unavailable(request, until=clock.now() + GLITCH_RETRY_AFTER)
             else:
                 response = self.get_response(request)
         if glitches.latency_ms:
@@ -63,3 +65,13 @@ class SandboxMiddleware:
         if sandboxes.slot_of(getattr(user, "member_number", None)) is None:
             return None
         return sandboxes.sandbox_of(user)
+
+
+def _unavailable(request, *, until: dt.datetime) -> HttpResponse:
+    """Return the 503 of a maintenance window: the app API's problem details on its paths,
+    the maintenance page elsewhere."""
+    if request.path_info.startswith(API_PREFIX):
+        return maintenance_problem(until).response()
+    response = maintenance_response(request, until=until)
+    response.render()
+    return response

@@ -30,7 +30,7 @@ from demo.models import GlitchKind, Sandbox, SandboxGlitch, mailbox_of_slot
 from demo.notices import create_persona_notices
 from demo.personas import PERSONAS, Persona, restore_personas
 from history.reminders import Outcome, send_due_notices
-from members import lockout
+from members import lockout, sessions
 from members.models import AttemptCounter, LoginMethod, Member
 from points import rules
 from points import services as points_services
@@ -189,6 +189,9 @@ def _clear(sandbox: Sandbox) -> None:
     ] + [lockout.credential_key(method=LoginMethod.WEB_ID, identifier=web_id) for web_id in web_ids]
     AttemptCounter.objects.filter(key__in=keys).delete()
     sandbox.notices.all().delete()
+    # Their sessions live in the session store, which no foreign key reaches.
+    for member in members:
+        sessions.end_other_sessions(member=member, current_session_key=None)
     members.delete()
     MailboxMessage.objects.filter(mailbox=sandbox.mailbox).delete()
     sandbox.glitches.all().delete()

@@ -2,8 +2,9 @@
 
 Both follow `ModelBackend`: return None for credentials they do not handle, run the
 hasher even when no member matches (so timing does not reveal which identifiers
-exist), and refuse inactive users. A terminated contract is *not* refused here: the
-login service answers `contract_terminated` only after the credentials were right.
+exist), and refuse inactive users. A terminated contract is *not* refused at login
+here: the login service answers `contract_terminated` only after the credentials were
+right. A session stays the member's only while `Member.may_stay_logged_in` (get_user).
 """
 
 from django.contrib.auth.backends import ModelBackend
@@ -18,10 +19,7 @@ class _MemberBackend(ModelBackend):
             member = Member.objects.members().select_related("contract").get(pk=user_id)
         except Member.DoesNotExist:
             return None
-        if not self.user_can_authenticate(member):
-            return None
-        contract = getattr(member, "contract", None)
-        if contract is not None and contract.is_terminated:
+        if not member.may_stay_logged_in:
             return None
         return member
 

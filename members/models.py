@@ -230,6 +230,14 @@ class Member(AbstractBaseUser, PermissionsMixin):
         """Return whether this is a borrower, who uses the member page (staff never do)."""
         return bool(self.member_number)
 
+    @property
+    def may_stay_logged_in(self) -> bool:
+        """Return whether a login of this member (a web session, an API token) may act for
+        them: an active member whose contract is not terminated (select the contract)."""
+        contract = getattr(self, "contract", None)
+        is_terminated = contract is not None and contract.is_terminated
+        return self.is_active and self.is_member and not is_terminated
+
 
 def mask_identifier(value: str) -> str:
     """Return an identifier with all but its last four characters hidden."""

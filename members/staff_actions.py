@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
-from members import lockout
+from members import lockout, sessions
 from members.models import LoanContract, Member
 
 
@@ -17,10 +17,14 @@ def set_new_pin(*, member: Member, new_pin_secret: str) -> None:
         lockout.unlock_card(member.card_number)
 
 
+@transaction.atomic
 def set_contract_status(*, contract: LoanContract, status: str) -> None:
-    """Terminate or reinstate a contract (staff action)."""
+    """Terminate or reinstate a contract (staff action); a termination ends the member's
+    sessions and API tokens (they could no longer act for the member anyway)."""
     contract.status = status
     contract.save(update_fields=["status"])
+    if contract.is_terminated:
+        sessions.end_other_sessions(member=contract.member, current_session_key=None)
 
 
 def unlock_staff(*, staff: Member) -> None:

@@ -4,7 +4,9 @@ tokens stored hashed, expiring and ended by whatever ends the web sessions."""
 import datetime as dt
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 
 from api.models import ApiToken
@@ -13,8 +15,9 @@ from members.models import ContractStatus, LoginAttempt, LoginMethod, LoginResul
 from points import services as point_services
 from points.models import PointEntry, Reason
 from portal import clock
-from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory
+from tests.factories import DEFAULT_PASSWORD, DEFAULT_PIN, MemberFactory, StaffFactory
 from tests.helpers import error_codes, tokyo
+from tests.staff_sign_in import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +215,43 @@ def test_the_sessions_page_button_ends_the_tokens_too(member_api, client, borrow
     client.force_login(borrower)
     client.post(reverse("members:settings-sessions"))
     assert member_api.get("/dashboard").status_code == 401
+
+
+def test_a_contract_terminated_after_login_ends_the_token(member_api, borrower):
+    # However the contract came to be terminated: the token is refused like a session.
+    borrower.contract.status = ContractStatus.TERMINATED
+    borrower.contract.save(update_fields=["status"])
+
+    answer = member_api.get("/dashboard")
+
+    assert answer.status_code == 401
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert problem(answer)["code"] == "not_authenticated"
+
+
+def test_the_staff_terminate_action_ends_the_tokens_and_the_web_sessions(member_api, borrower):
+    web = Client()
+    web.force_login(borrower)
+    sessions.record_login(
+        member=borrower,
+        session=web.session,
+        user_agent="",
+        client_address="127.0.0.1",
+        now=clock.now(),
+    )
+    staff = sign_in_staff(Client(), StaffFactory(is_superuser=True))
+
+    staff.post(
+        reverse("admin:members_member_changelist"),
+        {"action": "terminate_contract", ACTION_CHECKBOX_NAME: [borrower.pk]},
+    )
+
+    answer = member_api.get("/dashboard")
+    assert answer.status_code == 401
+    assert problem(answer)["code"] == "not_authenticated"
+    assert not ApiToken.objects.filter(member=borrower).exists()
+    assert not Session.objects.filter(session_key=web.session.session_key).exists()
+    assert web.get(reverse("members:mypage")).status_code == 302
 
 
 def test_member_api_and_login_answer_503_with_retry_after_in_maintenance(

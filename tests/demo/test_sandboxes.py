@@ -6,8 +6,10 @@ import threading
 
 import pytest
 import requests
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from demo import middleware as sandbox_middleware
@@ -283,6 +285,47 @@ def test_the_next_requests_to_a_path_answer_503_then_it_is_over(client):
     assert log_in_status(client, second) == 200
 
 
+def api_token(client, credentials: dict) -> str:
+    answer = client.post(
+        "/api/v1/auth/card",
+        {"card_number": credentials["card_number"], "pin": credentials["pin"]},
+        content_type=JSON,
+    )
+    assert answer.status_code == 201, answer.content
+    return answer.json()["token"]
+
+
+def test_a_503_glitch_on_the_api_answers_its_maintenance_problem(client):
+    sandbox = create(client)
+    glitch = {"kind": "unavailable", "path": "/api/v1/dashboard", "count": 1}
+    client.post(url("demo:sandbox-glitches", sandbox), glitch, content_type=JSON)
+    bearer = {"Authorization": f"Bearer {api_token(client, persona(sandbox, 'standard'))}"}
+
+    glitched = client.get("/api/v1/dashboard", headers=bearer)
+
+    assert glitched.status_code == 503
+    assert glitched["Content-Type"].startswith("application/problem+json")
+    assert glitched["Retry-After"] == "5"
+    assert "no-store" in glitched["Cache-Control"]
+    body = glitched.json()
+    assert body["code"] == "maintenance" and body["status"] == 503
+    assert body["maintenance_until"]
+    assert "sessionid" not in glitched.cookies and not Session.objects.exists()
+    assert client.get("/api/v1/dashboard", headers=bearer).status_code == 200
+
+
+def test_latency_on_the_api_delays_its_answers(client, slept):
+    sandbox = create(client)
+    glitch = {"kind": "latency", "path": "/api/v1/", "latency_ms": 250}
+    client.post(url("demo:sandbox-glitches", sandbox), glitch, content_type=JSON)
+    bearer = {"Authorization": f"Bearer {api_token(client, persona(sandbox, 'standard'))}"}
+
+    answer = client.get("/api/v1/dashboard", headers=bearer)
+
+    assert answer.status_code == 200 and answer.json()
+    assert slept == [0.25] and answer[sandbox_middleware.LATENCY_HEADER] == "250"
+
+
 def test_glitches_are_off_by_default_and_turn_off(client):
     sandbox = create(client)
     glitches_url = url("demo:sandbox-glitches", sandbox)
@@ -378,12 +421,12 @@ def test_reset_demo_leaves_sandboxes_alone(client):
 
 
 def counts() -> dict[str, int]:
-    """Return how many rows every table of the project holds."""
+    """Return how many rows every table of the project (and the sessions' table) holds."""
     with connection.cursor() as cursor:
         tables = [
             table
             for table in connection.introspection.table_names(cursor)
-            if not table.startswith(("django_", "auth_"))
+            if not table.startswith(("django_", "auth_")) or table == "django_session"
         ]
         result = {}
         for table in tables:
@@ -400,6 +443,7 @@ def test_delete_and_expiry_remove_everything_a_sandbox_made(client, time_machine
     doomed = []
     for _ in range(2):
         sandbox = create(client)
+        log_in(Client(), persona(sandbox, "standard"))  # a session left open
         log_in(client, persona(sandbox, "new_device"))
         client.post(reverse("members:logout"))
         client.post(
