@@ -105,10 +105,10 @@ class HistoryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        latest = _latest_history_day()
+        self.latest_day = _latest_history_day()
         for name in ("date_from", "date_to"):
             self.fields[name].widget.attrs.update(
-                min=HISTORY_EARLIEST.isoformat(), max=latest.isoformat()
+                min=HISTORY_EARLIEST.isoformat(), max=self.latest_day.isoformat()
             )
 
     def _clean_date(self, name: str) -> dt.date | None:

@@ -32,7 +32,7 @@ from history.forms import (
     TransactionMailForm,
 )
 from history.models import Channel, Kind, MailPreference
-from history.rows import history_rows
+from history.rows import COLUMNS, history_rows
 from history.selectors import (
     DEEP_OFFSET,
     HistoryFilter,
@@ -135,6 +135,7 @@ def history_list(request):
         {
             "form": form,
             "page": page,
+            "columns": COLUMNS,
             "rows": history_rows(page),
             "totals": figures,
             "chart": balance_chart(points),
