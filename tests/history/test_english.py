@@ -160,6 +160,7 @@ def test_a_saturday_night_transfer_in_english(english, debtor, time_machine):
     confirmation = english.post(reverse("history:borrow"), {"amount": "10000"})
     done = english.post(reverse("history:borrow-confirm"), {"nonce": nonce_of(confirmation)})
     html = assert_page_in_english(english.get(done.url))
+    assert "<h1>Borrowing complete</h1>" in html
     assert "data-paid-out-at=" in html
     refused = english.post(reverse("history:repay"), {"amount": "10000"})
     assert "payout_pending" in error_codes(assert_page_in_english(refused))
