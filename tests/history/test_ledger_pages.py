@@ -502,6 +502,8 @@ def test_during_a_repayment_window_the_member_top_hides_repayment_and_says_what_
 
     assert 'id="menu-repay"' not in mypage and 'id="menu-borrow"' in mypage
     assert 'id="repayment-maintenance"' in mypage and "スマホATM" in mypage
+    # One date style in the text of the page: 「2026年12月14日 07:00」, as 「…年…月…日」 beside it.
+    assert "（2026年12月14日 07:00再開）" in mypage
     # The 503 page of one service keeps the member menu and names the other ways to pay.
     assert 'id="logout-button"' in closed and 'id="other-ways-to-repay"' in closed
 
