@@ -165,7 +165,7 @@ def redeem_first_benefit(page) -> None:
 VISITOR: list[Step] = [
     ("login", visit("/login/", "#id_card_number")),
     ("login-with-errors", login_with_errors),
-    ("help (forgot PIN)", visit("/help/login/#help-forgot-pin")),
+    ("help", visit("/help/login/#help-forgot-pin")),
     ("forgot-password", visit("/account/password/forgot/")),
     ("forgot-web-id", visit("/account/web-id/forgot/")),
     ("recovery-sent", web_id_reminder_sent),
@@ -181,7 +181,6 @@ VISITOR: list[Step] = [
 
 STANDARD: list[Step] = [
     ("mypage", log_in("standard")),
-    # Repaid first: after a Saturday-night borrowing nothing is booked until its payout.
     ("repay", visit("/mypage/repay/")),
     ("repay-confirm", submit_amount("repay", "10000")),
     ("repay-done", confirm("repay")),
@@ -211,7 +210,7 @@ STANDARD: list[Step] = [
 ]
 
 POINTS_RICH: list[Step] = [
-    ("mypage", log_in("points_rich")),
+    ("mypage-points", log_in("points_rich")),
     ("points", visit("/mypage/points/", "#points-history tr[data-kind]")),
     ("redeem", visit("/mypage/points/redeem/")),
     ("redeem-confirm", redeem_first_benefit),
@@ -219,8 +218,8 @@ POINTS_RICH: list[Step] = [
 ]
 
 DELINQUENT: list[Step] = [
-    ("overdue mypage", log_in("delinquent")),
-    ("overdue repay", visit("/mypage/repay/")),
+    ("mypage-overdue", log_in("delinquent")),
+    ("repay-overdue", visit("/mypage/repay/")),
 ]
 
 TOURS = {
@@ -237,13 +236,10 @@ def test_every_page_fits_both_widths_and_passes_axe(page, personas, mailbox, tou
     walk(page, language, TOURS[tour])
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_maintenance_pages(page, personas, fake_now, language):
+def maintenance_steps(fake_now) -> list[Step]:
     """The 503 pages: of internet repayment to a member on a Sunday night (the member menu
-    stays), then of the member pages on the Monday morning (the clock moved: a tour of its
-    own)."""
-    seed_default_maintenance_windows()
-    fake_now("2026-12-13T23:30:00+09:00")  # a Sunday
+    stays), then of the member pages on the Monday morning. The clock is moved (`fake_now`,
+    tests/browser/conftest.py), so they make a tour of their own."""
 
     def closed(path: str) -> Callable:
         def open_page(page) -> None:
@@ -252,16 +248,25 @@ def test_the_maintenance_pages(page, personas, fake_now, language):
 
         return open_page
 
+    def sunday_night(page) -> None:
+        seed_default_maintenance_windows()
+        fake_now("2026-12-13T23:30:00+09:00")
+        log_in("standard")(page)
+
     def monday_morning(page) -> None:
         fake_now("2026-12-07T06:30:00+09:00")
         closed("/login/")(page)
 
-    steps = [
-        ("mypage (repayment window)", log_in("standard")),
-        ("repayment closed", closed("/mypage/repay/")),
-        ("member pages closed", monday_morning),
+    return [
+        ("mypage-repayment-window", sunday_night),
+        ("maintenance-repayment", closed("/mypage/repay/")),
+        ("maintenance", monday_morning),
     ]
-    walk(page, language, steps)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_maintenance_pages(page, personas, fake_now, language):
+    walk(page, language, maintenance_steps(fake_now))
 
 
 def test_a_tour_reports_each_problem_by_page_and_width(page, personas):
