@@ -73,11 +73,13 @@ bench: $(VENV)/.requirements
 loadtest: $(VENV)/.requirements
 	$(BIN)/python -m loadtest.run
 
-## screenshots: PNGs of the main pages at phone and desktop width, and a few in English (-en)
-## into docs/screenshots/ (needs Debian's chromium, and fonts-noto-cjk for the Japanese glyphs)
+## screenshots: PNGs of every page a persona reaches at phone and desktop width, and a few in
+## English (-en), into docs/screenshots/ (needs Debian's chromium, chromium-l10n for Japanese
+## date inputs and fonts-noto-cjk for the Japanese glyphs; optipng, if there, shrinks them)
 screenshots: $(VENV)/.requirements-dev
 	PORTAL_SCREENSHOTS_DIR=docs/screenshots PORTAL_REQUIRE_BROWSER=1 \
 		$(BIN)/python -m pytest tests/browser/screenshots.py -q
+	if command -v optipng >/dev/null; then optipng -quiet -o2 docs/screenshots/*.png; fi
 
 ## messages: gather the translatable strings into locale/en/LC_MESSAGES/django.po, keeping its
 ## translations (new ones may come from locale/en/parts/*.po), and compile it (needs gettext)

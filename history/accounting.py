@@ -87,16 +87,28 @@ class LoanPosition:
         return (self.interest_free_until - start).days + 1
 
 
+def overdue_since(*, next_due_date: dt.date | None, principal: int, on: dt.date) -> dt.date | None:
+    """Return the first overdue day if the minimum due on `next_due_date` is still unpaid
+    on `on` while a principal is owed, else None.
+
+    The due status and the principal say it alone: the member pages' menu asks it of the
+    contract's stored balance and due status, without reading the ledger.
+    """
+    if next_due_date is not None and on > next_due_date and principal:
+        return next_due_date + ONE_DAY
+    return None
+
+
 def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPosition:
     """Return the position on `on` (no transaction between the state and that day)."""
     changes = state.changes
-    overdue_since, missed = None, 0
-    if state.next_due_date is not None and on > state.next_due_date and state.principal:
-        overdue_since = state.next_due_date + ONE_DAY
+    since = overdue_since(next_due_date=state.next_due_date, principal=state.principal, on=on)
+    missed = 0
+    if since is not None:
         missed = schedule.due_dates_passed(first=state.next_due_date, due_day=terms.due_day, on=on)
     # Overdue days bear late damages instead of interest; free days bear no interest.
-    overdue = [Period(overdue_since, dt.date.max)] if overdue_since else []
-    before_overdue = [Period(dt.date.min, overdue_since - ONE_DAY)] if overdue_since else []
+    overdue = [Period(since, dt.date.max)] if since else []
+    before_overdue = [Period(dt.date.min, since - ONE_DAY)] if since else []
 
     def accrued(excluded, rate):
         if not changes:
@@ -137,7 +149,7 @@ def position_on(*, state: LedgerState, terms: Terms, on: dt.date) -> LoanPositio
             base_balance=base, payoff=state.principal + interest_total + state.paid_toward_due
         ),
         paid_toward_due=state.paid_toward_due,
-        overdue_since=overdue_since,
+        overdue_since=since,
         due_dates_missed=missed,
         interest_free_until=free_period.last if free_period else None,
         interest_free_from=free_period.first if free_period else None,

@@ -56,6 +56,7 @@ class SmartphoneAtm(Operation):
     form_template = "history/atm_form.html"
     confirm_template = "history/atm_confirm.html"
     done_template = "history/atm_done.html"
+    done_title = _("スマホATMのお取引完了")
     maintenance_scope = MaintenanceScope.MEMBER_PAGES
 
     def figures(self, request: HttpRequest) -> dict:

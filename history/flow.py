@@ -80,6 +80,7 @@ class Operation:
     confirm_template = "history/confirm.html"
     confirm_title: str | None = None  # the confirmation page's title; else "<title>の確認"
     done_template: str
+    done_title: str  # the done page's title and heading (「お借入れ完了」)
     maintenance_scope: str | None = None  # closes the operation's pages when in a window
 
     def figures(self, request: HttpRequest) -> dict:

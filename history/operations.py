@@ -42,6 +42,7 @@ class Borrowing(LedgerOperation):
     form_template = "history/borrow_form.html"
     confirm_template = "history/borrow_confirm.html"
     confirm_title = _("お借入れ内容の確認")
+    done_title = _("お借入れ完了")
     maintenance_scope = MaintenanceScope.MEMBER_PAGES
     kind = Kind.BORROWING
     channel = Channel.TRANSFER
@@ -71,6 +72,7 @@ class Repayment(LedgerOperation):
     form_template = "history/repay_form.html"
     confirm_template = "history/repay_confirm.html"
     confirm_title = _("ご返済内容の確認")
+    done_title = _("ご返済完了")
     maintenance_scope = MaintenanceScope.INTERNET_REPAYMENT
     kind = Kind.REPAYMENT
     channel = Channel.INTERNET

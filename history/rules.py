@@ -1,4 +1,5 @@
-"""The amount rules of borrowing and repayment: the one place that says them.
+"""The rules of borrowing and repayment (who may borrow, which amounts): the one place
+that says them.
 
 The services enforce them (under the ledger's lock) and the forms ask the same functions,
 so a refusal reads alike at the first step and at confirmation: `LedgerRefusal.code`
@@ -8,12 +9,19 @@ is the `data-error-code`, the message is formatted from the constants here.
 from django.utils.translation import gettext_lazy as _
 
 from history.confirmations import Refusal
+from members.models import ContractStatus, LoanContract
 
 MINIMUM_AMOUNT = 1_000  # the least yen borrowed or repaid (a payoff below it is paid exactly)
 
 
 class LedgerRefusal(Refusal):
     """A borrowing or repayment that the rules do not allow; `code` says which rule."""
+
+
+def borrowing_open(contract: LoanContract, *, overdue_since) -> bool:
+    """Return whether the contract lends now: neither suspended nor ended, nor overdue
+    (before the daily job suspends it)."""
+    return contract.status == ContractStatus.ACTIVE and overdue_since is None
 
 
 def check_borrowing_amount(*, amount: int, available: int) -> None:

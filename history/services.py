@@ -17,7 +17,12 @@ from history.models import (
     LedgerEntry,
     MailPreference,
 )
-from history.rules import LedgerRefusal, check_borrowing_amount, check_repayment_amount
+from history.rules import (
+    LedgerRefusal,
+    borrowing_open,
+    check_borrowing_amount,
+    check_repayment_amount,
+)
 from history.selectors import ledger_state, local_date, terms_of
 from members.models import ContractStatus, LoanContract, Member, StatementDelivery
 from members.notifications import notify_member
@@ -80,7 +85,7 @@ def check_borrowing(
         raise LedgerRefusal(
             "contract_terminated", _("ご契約が終了しているため、お借入れできません。")
         )
-    if contract.status == ContractStatus.SUSPENDED or position.overdue_since is not None:
+    if not borrowing_open(contract, overdue_since=position.overdue_since):
         raise LedgerRefusal(
             "contract_suspended",
             _("お支払いが確認できていないため、現在お借入れはご利用いただけません。"),

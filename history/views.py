@@ -33,6 +33,7 @@ from history.forms import (
 )
 from history.models import Channel, Kind, MailPreference
 from history.rows import COLUMNS, history_rows
+from history.rules import borrowing_open
 from history.selectors import (
     DEEP_OFFSET,
     HistoryFilter,
@@ -47,7 +48,6 @@ from history.selectors import (
     terms_of,
 )
 from members.decorators import is_member, member_required
-from members.models import ContractStatus
 from portal import clock
 from portal.maintenance import closed_until
 from portal.models import MaintenanceScope
@@ -66,7 +66,7 @@ def mypage_panel(request: HttpRequest):
     position = figures["position"]
     context = {
         **figures,
-        "can_borrow": contract.status == ContractStatus.ACTIVE and position.overdue_since is None,
+        "can_borrow": borrowing_open(contract, overdue_since=position.overdue_since),
         "repayment_closed_until": closed_until(MaintenanceScope.INTERNET_REPAYMENT),
     }
     return render_to_string("history/includes/mypage_panel.html", context, request=request)

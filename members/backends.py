@@ -16,7 +16,7 @@ from members.models import Member
 class _MemberBackend(ModelBackend):
     def get_user(self, user_id):
         try:
-            member = Member.objects.members().select_related("contract").get(pk=user_id)
+            member = Member.objects.members().select_related("contract__due_status").get(pk=user_id)
         except Member.DoesNotExist:
             return None
         if not member.may_stay_logged_in:

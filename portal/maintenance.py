@@ -68,10 +68,17 @@ def forget_windows(**kwargs) -> None:
         transaction.on_commit(forget_windows, using=kwargs.get("using"))
 
 
-def closed_until(scope: str = MaintenanceScope.MEMBER_PAGES) -> dt.datetime | None:
-    """Return when `scope` reopens if it is closed now, else None."""
-    windows = [window for window in active_windows() if window.closes(scope)]
-    return resume_at(windows=windows, moment=clock.now())
+def closed_until(
+    scope: str = MaintenanceScope.MEMBER_PAGES,
+    *,
+    windows: Iterable[MaintenanceWindow] | None = None,
+) -> dt.datetime | None:
+    """Return when `scope` reopens if it is closed now, else None (by `windows`, the active
+    ones a request read already, or by the active ones now)."""
+    if windows is None:
+        windows = active_windows()
+    closing = [window for window in windows if window.closes(scope)]
+    return resume_at(windows=closing, moment=clock.now())
 
 
 def retry_after(until: dt.datetime) -> int:
@@ -102,7 +109,10 @@ class MaintenanceMiddleware:
         match = request.resolver_match
         if match is None or match.app_name not in MEMBER_APPS:
             return None
-        until = closed_until(MaintenanceScope.MEMBER_PAGES)
+        # Kept for the page's other questions (the menu's repayment window), so that it
+        # reads the windows once even when the process keeps none.
+        request.maintenance_windows = active_windows()
+        until = closed_until(MaintenanceScope.MEMBER_PAGES, windows=request.maintenance_windows)
         if until is None:
             return None
         return maintenance_response(request, until=until)

@@ -1,25 +1,22 @@
-"""`make screenshots`: PNGs of the main pages at phone and desktop width (docs/screenshots/).
+"""`make screenshots`: PNGs of every page a persona reaches, at phone and desktop width
+(docs/screenshots/<page>-phone.png, <page>-desktop.png), and a few in English (-en).
 
 A pytest module so it reuses the browser harness (Debian's Chromium, the live server, the
-personas, the frozen quiet moment that keeps dates and figures the same from run to run).
-Its file name does not match `test_*.py`, so `make test` never collects it; run directly,
-it skips unless PORTAL_SCREENSHOTS_DIR names the output folder, as the make target does.
+personas, the quiet moment tests/conftest.py sets the clock to) and the tours of
+tests/browser/test_every_page.py: the same pages, opened the same way, each shot at both
+widths. Its file name does not match `test_*.py`, so `make test` never collects it; run
+directly, it skips unless PORTAL_SCREENSHOTS_DIR names the output folder, as the make
+target does.
 """
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    DESKTOP,
-    PHONE,
-    choose_language,
-    login_as,
-    seed_default_maintenance_windows,
-)
+from tests.browser.conftest import PHONE, choose_language
+from tests.browser.test_every_page import TOURS, VIEWPORTS, maintenance_steps
 
 OUTPUT = os.environ.get("PORTAL_SCREENSHOTS_DIR", "")
 
@@ -27,7 +24,42 @@ pytestmark = pytest.mark.skipif(
     not OUTPUT, reason="screenshots are written by `make screenshots` (PORTAL_SCREENSHOTS_DIR)"
 )
 
-VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+# Chromium on Linux takes its locale from the environment, not from the context's: a date
+# input reads 「年/月/日」 only in a Chromium started in Japanese (with Debian's
+# chromium-l10n installed; without it every Chromium writes "mm/dd/yyyy").
+LOCALES = {
+    "ja": ("ja-JP", {"LANG": "ja_JP.UTF-8", "LANGUAGE": "ja"}),
+    "en": ("en-US", {"LANG": "en_US.UTF-8", "LANGUAGE": "en"}),
+}
+
+# The English shots: the pages the README shows in English, at phone width.
+IN_ENGLISH = {"login", "mypage", "history"}
+
+
+@pytest.fixture(scope="session")
+def browsers(launch_browser):
+    """A Chromium per language."""
+    launched = {
+        language: launch_browser(env={**os.environ, **environment})
+        for language, (_locale, environment) in LOCALES.items()
+    }
+    yield launched
+    for browser in launched.values():
+        browser.close()
+
+
+@pytest.fixture
+def language():
+    return "ja"
+
+
+@pytest.fixture
+def context(browsers, browser_context_args, language):
+    """The context of the page fixture (tests/browser/conftest.py), in the shot's language."""
+    locale = LOCALES[language][0]
+    context = browsers[language].new_context(**{**browser_context_args, "locale": locale})
+    yield context
+    context.close()
 
 
 def shoot(page, name: str, viewport_name: str, suffix: str = "") -> None:
@@ -38,114 +70,36 @@ def shoot(page, name: str, viewport_name: str, suffix: str = "") -> None:
     assert path.stat().st_size > 0
 
 
-@pytest.fixture(params=VIEWPORTS, ids=VIEWPORTS.keys())
-def viewport_name(request, page):
-    page.set_viewport_size(VIEWPORTS[request.param])
-    return request.param
+def shoot_steps(page, steps, viewports=VIEWPORTS, suffix: str = "") -> None:
+    for name, open_page in steps:
+        page.set_viewport_size(PHONE)
+        open_page(page)
+        for viewport_name, viewport in viewports.items():
+            page.set_viewport_size(viewport)
+            shoot(page, name, viewport_name, suffix)
 
 
-def test_login(page, personas, viewport_name):
-    """The top page: both login methods side by side."""
-    page.goto("/")
-    expect(page.locator("#id_card_number")).to_be_visible()
-    shoot(page, "login", viewport_name)
+@pytest.mark.parametrize("tour", TOURS)
+def test_every_page(page, personas, mailbox, tour):
+    shoot_steps(page, TOURS[tour])
 
 
-def test_help(page, personas, viewport_name):
-    page.goto("/help/login/")
-    expect(page.locator('[data-error-code="locked"]')).to_be_visible()
-    shoot(page, "help", viewport_name)
+def test_maintenance(page, personas, fake_now):
+    shoot_steps(page, maintenance_steps(fake_now))
 
 
-def test_demo(page, personas, viewport_name):
-    page.goto("/demo/")
-    expect(page.locator("[data-persona]")).to_have_count(len(personas))
-    shoot(page, "demo", viewport_name)
+@pytest.mark.parametrize("language", ["en"])
+@pytest.mark.parametrize("tour", ["visitor", "standard"])
+def test_in_english_on_a_phone(page, personas, mailbox, tour, language):
+    """Key pages in English at phone width (the language switch's cookie): name-phone-en.png.
 
-
-def test_mypage(page, personas, viewport_name):
-    login_as(page, "standard", "card")
-    expect(page).to_have_url(re.compile(r"/mypage/$"))
-    expect(page.locator("[data-balance]")).to_be_visible()
-    shoot(page, "mypage", viewport_name)
-
-
-def test_maintenance(page, personas, fake_now, viewport_name):
-    """The 503 page of the Monday-morning window."""
-    seed_default_maintenance_windows()
-    fake_now("2026-12-07T06:30:00+09:00")
-    assert page.goto("/login/").status == 503
-    expect(page.locator("[data-maintenance-until]")).to_be_visible()
-    shoot(page, "maintenance", viewport_name)
-
-
-def test_overdue_mypage(page, personas, viewport_name):
-    """The overdue member's top: one banner, what to pay today and how."""
-    login_as(page, "delinquent", "card")
-    expect(page.locator("#overdue-banner")).to_be_visible()
-    shoot(page, "mypage-overdue", viewport_name)
-
-
-def test_history(page, personas, viewport_name):
-    """A list of cards on a phone, a table on a desktop; the balance chart above."""
-    login_as(page, "standard", "card")
-    page.goto("/mypage/history/")
-    expect(page.locator("#history-table tr[data-kind]").first).to_be_visible()
-    shoot(page, "history", viewport_name)
-
-
-def test_points(page, personas, viewport_name):
-    login_as(page, "points_rich", "card")
-    page.goto("/mypage/points/")
-    expect(page.locator("[data-points]").first).to_be_visible()
-    shoot(page, "points", viewport_name)
-
-
-def test_coupon(page, personas, viewport_name):
-    """A coupon full-screen, as shown at the shop (the clock ticks)."""
-    login_as(page, "standard", "card")
-    page.goto("/mypage/coupons/")
-    page.locator("[data-coupon-id] a").first.click()
-    expect(page.locator("[data-coupon-code]")).to_be_visible()
-    shoot(page, "coupon", viewport_name)
-
-
-def test_atm(page, personas, viewport_name):
-    """The partner ATM's screen waiting for a code, and the member's side."""
-    page.goto("/atm/")
-    page.locator("#atm-start-submit").click()
-    expect(page.locator("[data-atm-code]")).to_be_visible()
-    shoot(page, "atm-screen", viewport_name)
-    login_as(page, "standard", "card")
-    page.goto("/mypage/atm/")
-    expect(page.locator("#id_code")).to_be_visible()
-    shoot(page, "atm-member", viewport_name)
-
-
-def open_login(page) -> None:
-    page.goto("/")
-    expect(page.locator("#id_card_number")).to_be_visible()
-
-
-def open_mypage(page) -> None:
-    login_as(page, "standard", "card")
-    expect(page.locator("[data-balance]")).to_be_visible()
-
-
-def open_history(page) -> None:
-    login_as(page, "standard", "card")
-    page.goto("/mypage/history/")
-    expect(page.locator("#history-table tr[data-kind]").first).to_be_visible()
-
-
-IN_ENGLISH = {"login": open_login, "mypage": open_mypage, "history": open_history}
-
-
-@pytest.mark.parametrize("name", IN_ENGLISH)
-def test_in_english_on_a_phone(page, personas, name):
-    """Key pages in English at phone width (the language switch's cookie): name-phone-en.png."""
-    choose_language(page, "en")
+    The tour is walked up to its last page shot in English."""
+    choose_language(page, language)
+    steps = TOURS[tour]
+    last = max(index for index, (name, _open) in enumerate(steps) if name in IN_ENGLISH)
     page.set_viewport_size(PHONE)
-    IN_ENGLISH[name](page)
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-    shoot(page, name, "phone", "-en")
+    for name, open_page in steps[: last + 1]:
+        open_page(page)
+        if name in IN_ENGLISH:
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+            shoot(page, name, "phone", "-en")

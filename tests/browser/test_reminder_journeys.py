@@ -50,6 +50,6 @@ def test_a_member_sets_a_reminder_and_it_arrives_in_the_demo_mailbox(page, perso
 
     mail = open_newest_mail(page, personas["card_only"].email, "ご返済期日のお知らせ")
     expect(mail).to_contain_text(f"{due_date.year}年{due_date.month}月{due_date.day}日")
-    expect(mail).to_contain_text("今回の最低返済額")
+    expect(mail).to_contain_text("次回ご返済額")
     mail.locator('a[href$="/mypage/repay/"]').click()
     expect(page).to_have_url(re.compile(r"/login/"))  # the session has long expired

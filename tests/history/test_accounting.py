@@ -17,6 +17,7 @@ from history.accounting import (
     after_borrowing,
     after_repayment,
     first_time_free_period,
+    overdue_since,
     position_on,
     split_repayment,
 )
@@ -170,6 +171,20 @@ def test_on_the_due_date_nothing_is_overdue_yet():
     assert position.overdue_since is None
     assert position.late_damages == 0
     assert position.interest == 2_243  # 46 days: 100,000 × 17.8% × 46 ÷ 365 = 2,243.28
+
+
+@pytest.mark.parametrize(
+    ("next_due_date", "principal", "on", "since"),
+    [
+        (None, 100_000, D(2027, 2, 1), None),  # nothing borrowed or paid off
+        (DUE, 100_000, DUE, None),  # the due date itself is not late
+        (DUE, 100_000, D(2027, 1, 26), D(2027, 1, 26)),
+        (DUE, 100_000, D(2027, 3, 1), D(2027, 1, 26)),  # since the first missed day
+        (DUE, 0, D(2027, 3, 1), None),  # no principal: nothing is overdue
+    ],
+)
+def test_overdue_since_the_day_after_an_unpaid_due_date(next_due_date, principal, on, since):
+    assert overdue_since(next_due_date=next_due_date, principal=principal, on=on) == since
 
 
 def test_the_day_after_an_unpaid_due_date_late_damages_run_at_twenty_percent():

@@ -423,6 +423,7 @@ def test_withdrawing_through_the_pages(member_client, member, session_and_token)
     assert (done.status_code, done.url) == (302, done_url)
     assert (again.status_code, again.url) == (302, done_url)
     page = member_client.get(done_url)
+    assert "<h1>スマホATMのお取引完了</h1>" in page.content.decode()
     assert data(page, "fee") == "110"
     assert 'data-kind="borrowing"' in page.content.decode()
     assert data(member_client.get(screen_url(token)), "atm-state") == "done"

@@ -73,7 +73,7 @@ def test_the_member_top_keeps_japanese_amounts_in_japanese(client, persona_membe
 def test_the_member_top_during_a_repayment_window(english, debtor, time_machine):
     time_machine.move_to(tokyo(2026, 12, 13, 23, 30), tick=False)  # a Sunday night
     html = assert_page_in_english(log_in(english, debtor).get(MYPAGE_URL))
-    assert 'id="repayment-maintenance"' in html and "14 Dec, 07:00" in html
+    assert 'id="repayment-maintenance"' in html and "14 Dec 2026, 07:00" in html
 
 
 # --- History, CSV, chart ----------------------------------------------------------------
@@ -160,6 +160,7 @@ def test_a_saturday_night_transfer_in_english(english, debtor, time_machine):
     confirmation = english.post(reverse("history:borrow"), {"amount": "10000"})
     done = english.post(reverse("history:borrow-confirm"), {"nonce": nonce_of(confirmation)})
     html = assert_page_in_english(english.get(done.url))
+    assert "<h1>Borrowing complete</h1>" in html
     assert "data-paid-out-at=" in html
     refused = english.post(reverse("history:repay"), {"amount": "10000"})
     assert "payout_pending" in error_codes(assert_page_in_english(refused))
@@ -288,7 +289,8 @@ def test_the_reminder_mail_in_english(english_reader, time_machine):
     send_due_notices()
     (message,) = mail.outbox
     text = english_mail(message, english_reader)
-    assert "Due date: Mon 25 Jan 2027" in text and "Minimum payment: ¥4,000" in text
+    assert "Due date: Mon 25 Jan 2027" in text and "Next payment: ¥4,000" in text
+    assert "This is the minimum payment. You may repay any amount above it." in text
 
 
 def test_the_overdue_mail_in_english(english_reader, time_machine):

@@ -33,6 +33,7 @@ class Raise(flow.Operation):
     form_class = RaiseForm
     form_template = "history/operation_form.html"
     done_template = "history/done.html"
+    done_title = "元金の引き上げ完了"
 
     def figures(self, request):
         return {"ceiling": 5_000}

@@ -94,6 +94,8 @@ def test_confirming_writes_one_borrowing_and_shows_it(member_client, borrower):
     assert (entry.kind, entry.amount, entry.principal_after) == (Kind.BORROWING, 30_000, 30_000)
     done = member_client.get(response.url)
     assert done.status_code == 200
+    assert "<h1>お借入れ完了</h1>" in done.content.decode()
+    assert "<title>お借入れ完了 |" in done.content.decode()  # not 「お借入れ（振込）（完了）」
     assert data(done, "amount") == "30000"
     assert data(done, "balance-after") == "30000"
     borrower.contract.refresh_from_db()
@@ -391,6 +393,7 @@ def test_partial_repayment_pays_interest_first(client, debtor):
 
     assert response.url == reverse("history:repay-done", args=[LedgerEntry.objects.latest("id").pk])
     assert data(done, "amount") == "10000"
+    assert "<h1>ご返済完了</h1>" in done.content.decode()
     assert data(done, "balance-after") == str(100_000 - (10_000 - 1_463))
     repayment = LedgerEntry.objects.get(member=debtor, kind=Kind.REPAYMENT)
     assert (repayment.interest_paid, repayment.principal_paid) == (1_463, 8_537)
@@ -499,6 +502,8 @@ def test_during_a_repayment_window_the_member_top_hides_repayment_and_says_what_
 
     assert 'id="menu-repay"' not in mypage and 'id="menu-borrow"' in mypage
     assert 'id="repayment-maintenance"' in mypage and "スマホATM" in mypage
+    # One date style in the text of the page: 「2026年12月14日 07:00」, as 「…年…月…日」 beside it.
+    assert "（2026年12月14日 07:00再開）" in mypage
     # The 503 page of one service keeps the member menu and names the other ways to pay.
     assert 'id="logout-button"' in closed and 'id="other-ways-to-repay"' in closed
 

@@ -122,7 +122,8 @@ def test_the_reminder_names_the_due_date_the_minimum_what_was_paid_and_the_repay
     (message,) = mail.outbox
     assert message.to == [member.email]
     assert "2027年1月25日（月）" in message.body
-    assert "今回の最低返済額: 4,000円" in message.body
+    assert "次回ご返済額: 4,000円\n最低返済額です。" in message.body
+    assert "今回の最低返済額" not in message.body
     assert "今回すでにお支払いいただいた額: 2,500円" in message.body
     assert "期日までにお支払いいただく額: 1,500円" in message.body
     assert "https://portal.example.jp/mypage/repay/" in message.body
