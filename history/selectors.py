@@ -147,11 +147,16 @@ def _moves_parameters(member_id: int) -> dict:
     }
 
 
-def _local_date_of(moment: dt.datetime) -> dt.date:
-    """Return the local day of a time read with a plain cursor (SQLite's is naive UTC)."""
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """Return a time read with a plain cursor as an aware one (SQLite's is naive UTC)."""
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, connection.timezone)
-    return local_date(moment)
+        return timezone.make_aware(moment, connection.timezone)
+    return moment
+
+
+def _local_date_of(moment: dt.datetime) -> dt.date:
+    """Return the local day of a time read with a plain cursor."""
+    return local_date(_aware(moment))
 
 
 def older_than(entries: QuerySet, moment: dt.datetime, pk: int) -> QuerySet:
@@ -455,7 +460,8 @@ def _newest_entries_up_to(*, member_id: int, moments: list[dt.datetime]) -> list
     before the member's first entry).
 
     Written in SQL because the ORM takes longer to compile a hundred such subqueries
-    than the database takes to answer them.
+    than the database takes to answer them; read with a plain cursor, since the rows need
+    no model.
     """
     table = LedgerEntry._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
@@ -467,7 +473,7 @@ def _newest_entries_up_to(*, member_id: int, moments: list[dt.datetime]) -> list
         # A LATERAL join reads each moment's entry in one step down the (member, newest
         # first) index, where the subquery below costs PostgreSQL two (it evaluates the
         # subquery twice per moment, then fetches each entry again by its key): half the
-        # time for a long history. Read with a plain cursor: the rows need no model.
+        # time for a long history.
         sql = f"""
             SELECT newest.occurred_at, newest.id, newest.principal_after
             FROM ({each_moment}) moments CROSS JOIN LATERAL (
@@ -488,7 +494,6 @@ def _newest_entries_up_to(*, member_id: int, moments: list[dt.datetime]) -> list
             ) FROM ({each_moment}) moments
         )
     """
-    return [
-        (entry.occurred_at, entry.id, entry.principal_after)
-        for entry in LedgerEntry.objects.raw(sql, [member_id, *at])
-    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member_id, *at])
+        return [(_aware(moment), pk, balance) for pk, moment, balance in cursor.fetchall()]
