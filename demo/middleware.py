@@ -13,9 +13,8 @@ import time
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.template.response import SimpleTemplateResponse
 
-from api.middleware import API_PREFIX
-from api.problems import maintenance_problem
 from demo import sandboxes
 from portal import clock
 from portal.mail import delivering_to
@@ -68,10 +67,9 @@ class SandboxMiddleware:
 
 
 def _unavailable(request, *, until: dt.datetime) -> HttpResponse:
-    """Return the 503 of a maintenance window: the app API's problem details on its paths,
-    the maintenance page elsewhere."""
-    if request.path_info.startswith(API_PREFIX):
-        return maintenance_problem(until).response()
+    """Return the 503 of a maintenance window: the maintenance page, or the app API's
+    problem details on its paths (portal.maintenance.respond_on)."""
     response = maintenance_response(request, until=until)
-    response.render()
+    if isinstance(response, SimpleTemplateResponse):
+        response.render()  # a middleware's answer is not rendered for it
     return response

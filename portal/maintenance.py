@@ -3,10 +3,11 @@
 import datetime as dt
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
 from portal import clock
@@ -86,10 +87,24 @@ def retry_after(until: dt.datetime) -> int:
     return max(1, math.ceil((until - clock.now()).total_seconds()))
 
 
+# Paths whose 503 a higher app words in its own format, by path prefix (respond_on).
+_responders: dict[str, Callable[[dt.datetime], HttpResponse]] = {}
+
+
+def respond_on(prefix: str, responder: Callable[[dt.datetime], HttpResponse]) -> None:
+    """Have `responder(until)` answer a window's 503 on the paths under `prefix`: the app
+    API (a higher floor) registers its problem details when it starts."""
+    _responders[prefix] = responder
+
+
 def maintenance_response(
     request, *, until: dt.datetime, scope: str = MaintenanceScope.MEMBER_PAGES
-) -> TemplateResponse:
-    """Return the 503 page that says which service resumes when."""
+) -> HttpResponse:
+    """Return the 503 page that says which service resumes when (a TemplateResponse), or
+    on another app's paths that app's answer (respond_on)."""
+    for prefix, responder in _responders.items():
+        if request.path_info.startswith(prefix):
+            return responder(until)
     context = {"until": until, "scope": scope}
     response = TemplateResponse(request, "portal/maintenance.html", context, status=503)
     response["Retry-After"] = str(retry_after(until))
