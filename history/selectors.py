@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from history import interest, summaries
 from history.accounting import LedgerState, LoanPosition, Terms, position_on
@@ -80,10 +81,17 @@ def ledger_state(contract: LoanContract) -> LedgerState:
     answer them.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_MOVES_SQL, _moves_parameters(contract.member_id))
+        # The due status and the time of the last settlement (the newest repayment) first,
+        # then the moves from it on with that time as a plain bound: a database given the
+        # bound as a subquery cannot tell how far back it lies, and PostgreSQL then reads
+        # every entry of the member instead of seeking its index to it.
+        cursor.execute(
+            _DUE_AND_SETTLED_SQL, [contract.member_id, Kind.REPAYMENT.value, contract.pk]
+        )
+        settled_at, next_due_date, paid_toward_due = cursor.fetchone()
+        since = _aware(_datetime(settled_at)) if settled_at else _BEGINNING
+        cursor.execute(_MOVES_SQL, _moves_parameters(contract.member_id, since))
         moves = cursor.fetchall()
-        cursor.execute(_DUE_STATUS_SQL, [contract.pk])
-        due = cursor.fetchone()
         cursor.execute(_FREE_PERIODS_SQL, [contract.member_id])
         free_periods = cursor.fetchall()
     # From the newest repayment (the settlement) on: those at its time written before it
@@ -100,19 +108,27 @@ def ledger_state(contract: LoanContract) -> LedgerState:
         carried_damages=carried_damages,
         last_borrowing_balance=last_borrowing_balance,
         free_periods=tuple(interest.merge_periods(Period(*days) for days in free_periods)),
-        next_due_date=due[0] if due else None,
-        paid_toward_due=due[1] if due else 0,
+        next_due_date=next_due_date,
+        paid_toward_due=paid_toward_due or 0,
         has_borrowed=last_borrowing_balance is not None,
     )
 
 
 _ENTRIES = LedgerEntry._meta.db_table
 _BEGINNING = dt.datetime.min.replace(tzinfo=dt.UTC)  # before any entry
+# The last settlement's time (NULL if none) and the contract's due status (NULLs before
+# any), in one row.
+_DUE_AND_SETTLED_SQL = f"""
+    SELECT (
+        SELECT occurred_at FROM {_ENTRIES} WHERE member_id = %s AND kind = %s
+        ORDER BY occurred_at DESC, id DESC LIMIT 1
+    ), due.next_due_date, due.paid_toward_due
+    FROM (SELECT 1) one LEFT JOIN {DueStatus._meta.db_table} due ON due.contract_id = %s
+"""
 # The principal moves (occurred_at, kind, principal_after, interest_unpaid,
-# late_damages_unpaid) from the time of the last settlement (the newest repayment; every
-# move if there is none) on, oldest first, each with the balance after the newest
-# borrowing (which the database reads once). The plain bound on the time lets the
-# database seek its index to the settlement instead of reading every entry of the member.
+# late_damages_unpaid) from the time of the last settlement (every move if there is
+# none) on, oldest first, each with the balance after the newest borrowing (which the
+# database reads once).
 _MOVES_SQL = f"""
     SELECT occurred_at, kind, principal_after, interest_unpaid, late_damages_unpaid, (
         SELECT principal_after FROM {_ENTRIES}
@@ -122,29 +138,27 @@ _MOVES_SQL = f"""
     FROM {_ENTRIES}
     WHERE member_id = %(member)s
         AND kind IN ({", ".join(f"%(moving{i})s" for i in range(len(MOVING_PRINCIPAL_KINDS)))})
-        AND occurred_at >= COALESCE((
-            SELECT occurred_at FROM {_ENTRIES}
-            WHERE member_id = %(member)s AND kind = %(repayment)s
-            ORDER BY occurred_at DESC, id DESC LIMIT 1
-        ), %(beginning)s)
+        AND occurred_at >= %(since)s
     ORDER BY occurred_at, id
-"""
-_DUE_STATUS_SQL = f"""
-    SELECT next_due_date, paid_toward_due FROM {DueStatus._meta.db_table} WHERE contract_id = %s
 """
 _FREE_PERIODS_SQL = f"""
     SELECT first_day, last_day FROM {InterestFreePeriod._meta.db_table} WHERE member_id = %s
 """
 
 
-def _moves_parameters(member_id: int) -> dict:
+def _moves_parameters(member_id: int, since: dt.datetime) -> dict:
     return {
         "member": member_id,
         "borrowing": Kind.BORROWING.value,
-        "repayment": Kind.REPAYMENT.value,
         **{f"moving{i}": kind.value for i, kind in enumerate(MOVING_PRINCIPAL_KINDS)},
-        "beginning": connection.ops.adapt_datetimefield_value(_BEGINNING),
+        "since": connection.ops.adapt_datetimefield_value(since),
     }
+
+
+def _datetime(value: dt.datetime | str) -> dt.datetime:
+    """Return a time read with a plain cursor as a datetime (SQLite gives the value of a
+    subquery as text)."""
+    return parse_datetime(value) if isinstance(value, str) else value
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
