@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -276,14 +277,20 @@ def mark_delinquencies(*, today: dt.date) -> tuple[int, int]:
 
     Idempotent; returns (suspended, reinstated) counts.
     """
-    overdue = LoanContract.objects.filter(
-        status=ContractStatus.ACTIVE, due_status__next_due_date__lt=today, principal_balance__gt=0
+    # The due date as EXISTS, not a join: an UPDATE through a join becomes "id IN (a
+    # subquery)", which a run waiting on another host's row locks does not check again, so
+    # both would count the same contracts. Here each row's status is checked again.
+    late = Q(principal_balance__gt=0) & Exists(
+        DueStatus.objects.filter(contract=OuterRef("pk"), next_due_date__lt=today)
     )
-    suspended = overdue.update(status=ContractStatus.SUSPENDED)
-    current = LoanContract.objects.filter(status=ContractStatus.SUSPENDED).exclude(
-        due_status__next_due_date__lt=today, principal_balance__gt=0
+    suspended = LoanContract.objects.filter(late, status=ContractStatus.ACTIVE).update(
+        status=ContractStatus.SUSPENDED
     )
-    reinstated = current.update(status=ContractStatus.ACTIVE)
+    reinstated = (
+        LoanContract.objects.filter(status=ContractStatus.SUSPENDED)
+        .exclude(late)
+        .update(status=ContractStatus.ACTIVE)
+    )
     return suspended, reinstated
 
 
