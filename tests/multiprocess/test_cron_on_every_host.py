@@ -10,8 +10,6 @@ Reminders alone, with failed mails retried, are test_send_reminders_processes.py
 
 import datetime as dt
 import re
-import subprocess
-import sys
 from collections import Counter
 
 from django.db.models import Count, Sum
@@ -24,8 +22,8 @@ from points import rules
 from points.models import PointAccount, PointEntry, Reason
 from portal.models import MailboxMessage
 from tests.factories import MemberFactory
+from tests.multiprocess.commands import run_at_once
 from tests.multiprocess.test_send_reminders_processes import (
-    BASE_DIR,
     MEMBERS,
     SEND_AT,
     command_env,
@@ -39,24 +37,7 @@ MONTH = "2026-12"  # the month before test_send_reminders_processes.SEND_AT's
 
 def _run_on_every_host(commands, env) -> list[str]:
     """Run each of `commands` on each of the HOSTS at the same moment; return their output."""
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", command],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _host in range(HOSTS)
-        for command in commands
-    ]
-    outputs = []
-    for process in processes:
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err
-        outputs.append(out)
-    return outputs
+    return run_at_once([command for _host in range(HOSTS) for command in commands], env)
 
 
 def test_both_jobs_on_two_hosts_at_once_do_each_thing_once(transactional_db):

@@ -5,10 +5,7 @@ queueing behind each other's locks."""
 import datetime as dt
 import os
 import re
-import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -16,8 +13,8 @@ from django.utils import timezone
 
 from devserver import database_url
 from portal.models import OutgoingMail
+from tests.multiprocess.commands import run_at_once
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 MAILS = 500
 PROCESSES = 3
 
@@ -48,22 +45,8 @@ def test_three_processes_at_once_send_each_waiting_mail_once(transactional_db, t
         "PORTAL_TEST_DELIVERY_BACKEND": "tests.mail_backends.AppendingEmailBackend",
         "PORTAL_TEST_MAIL_LOG": str(mail_log),
     }
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "send_outbox"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(PROCESSES)
-    ]
-    sent = []
-    for process in processes:
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err
-        sent.append(int(re.match(r"Sent (\d+) ", out)[1]))
+    outputs = run_at_once(["send_outbox"] * PROCESSES, env)
+    sent = [int(re.match(r"Sent (\d+) ", out)[1]) for out in outputs]
 
     delivered = Counter(mail_log.read_text().splitlines())
     assert len(delivered) == MAILS and set(delivered.values()) == {1}

@@ -5,10 +5,7 @@ goes out at the next run, once."""
 import datetime as dt
 import os
 import re
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -19,8 +16,8 @@ from history.models import Channel, DueStatus, Kind, LedgerEntry, MailPreference
 from members.models import DueDay, LoanContract, Member
 from portal.models import MailboxMessage
 from tests.helpers import tokyo
+from tests.multiprocess.commands import run_at_once
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 MEMBERS = 1_000
 PROCESSES = 3
 DUE_DATE = dt.date(2027, 1, 25)
@@ -90,24 +87,8 @@ def command_env(delivery_backend: str) -> dict[str, str]:
 
 def _run_at_once(delivery_backend: str) -> list[int]:
     """Run `send_reminders` in PROCESSES processes at once; return what each sent."""
-    env = command_env(delivery_backend)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "send_reminders"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(PROCESSES)
-    ]
-    sent = []
-    for process in processes:
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err
-        sent.append(int(re.match(r"Sent (\d+) ", out)[1]))
-    return sent
+    outputs = run_at_once(["send_reminders"] * PROCESSES, command_env(delivery_backend))
+    return [int(re.match(r"Sent (\d+) ", out)[1]) for out in outputs]
 
 
 def _mails_per_address() -> set[int]:
