@@ -2,9 +2,11 @@
 
 The rows are the page's hot spot: twenty entries of seven labelled cells each asked the
 template engine for some three hundred variables, a third of the page's time. Here the
-labels are translated once per page, every cell is formatted once, and a row is one
-`format_html` of ROW (as Django's admin writes its change list); the template keeps the
-table around them and its header (COLUMNS).
+entries come as plain values (FIELDS), every text of the page's language (the labels,
+the kinds, the channels, the yen pattern) is translated and escaped once per page, and a
+row is one `str.format` of ROW; the template keeps the table around them and its header
+(COLUMNS). Escaping: every text is escaped before it reaches ROW, and everything else is
+a number formatted here.
 """
 
 from collections.abc import Iterable
@@ -12,12 +14,12 @@ from collections.abc import Iterable
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from history.models import Channel, Kind, LedgerEntry
-from portal.templatetags.portal_tags import money
+from history.models import Channel, Kind
+from portal.templatetags.portal_tags import money_format
 
 # The columns: their header (also each cell's data-label, which a phone shows beside the
 # value) and whether they hold amounts (right-aligned).
@@ -29,6 +31,17 @@ COLUMNS = (
     (_("うち利息"), True),
     (_("うち元金"), True),
     (_("取引後残高"), True),
+)
+
+# What a row reads of an entry (`QuerySet.values`).
+FIELDS = (
+    "occurred_at",
+    "kind",
+    "channel",
+    "amount",
+    "interest_paid",
+    "principal_paid",
+    "principal_after",
 )
 
 # A row: the entry's data attributes (SPEC §10) and its cells in COLUMNS' order.
@@ -45,30 +58,31 @@ ROW = (
 )
 
 
-def history_rows(entries: Iterable[LedgerEntry]) -> SafeString:
-    """Return the table rows of `entries`, in their order, in the page's language."""
-    labels = {f"label{i}": conditional_escape(label) for i, (label, _num) in enumerate(COLUMNS)}
-    kinds = {value: str(label) for value, label in Kind.choices}
-    channels = {value: str(label) for value, label in Channel.choices}
+def history_rows(entries: Iterable[dict]) -> SafeString:
+    """Return the table rows of `entries` (dicts of FIELDS), in their order, in the page's
+    language."""
+    labels = {f"label{i}": escape(str(label)) for i, (label, _num) in enumerate(COLUMNS)}
+    kinds = {value: escape(str(label)) for value, label in Kind.choices}
+    channels = {value: escape(str(label)) for value, label in Channel.choices}
+    money = money_format()
     when_format = get_format("SHORT_DATETIME_FORMAT")
     zone = timezone.get_current_timezone()
     rows = []
     for entry in entries:
-        repayment = entry.kind == Kind.REPAYMENT
+        repayment = entry["kind"] == Kind.REPAYMENT
         rows.append(
-            format_html(
-                ROW,
-                kind=entry.kind,
-                amount=entry.amount,
-                after=entry.principal_after,
-                when=format_date(entry.occurred_at.astimezone(zone), when_format),
-                kind_text=kinds.get(entry.kind, entry.kind),
-                channel_text=channels.get(entry.channel, entry.channel),
-                amount_text=money(entry.amount),
-                interest_text=money(entry.interest_paid) if repayment else "",
-                principal_text=money(entry.principal_paid) if repayment else "",
-                after_text=money(entry.principal_after),
+            ROW.format(
+                kind=escape(entry["kind"]),
+                amount=int(entry["amount"]),
+                after=int(entry["principal_after"]),
+                when=format_date(entry["occurred_at"].astimezone(zone), when_format),
+                kind_text=kinds.get(entry["kind"]) or escape(entry["kind"]),
+                channel_text=channels.get(entry["channel"]) or escape(entry["channel"]),
+                amount_text=money(entry["amount"]),
+                interest_text=money(entry["interest_paid"]) if repayment else "",
+                principal_text=money(entry["principal_paid"]) if repayment else "",
+                after_text=money(entry["principal_after"]),
                 **labels,
             )
         )
-    return mark_safe("".join(rows))  # each row escaped by format_html
+    return mark_safe("".join(rows))  # every text escaped above, the rest numbers

@@ -338,9 +338,7 @@ def figures_of(rows: list[tuple], kind: str) -> dict:
     return _figures((dict(zip(SUMMARY_FIELDS, values, strict=True)) for values in rows), kind)
 
 
-def entries_from(
-    history: HistoryFilter, rows: list[tuple], *, offset: int, size: int
-) -> list[LedgerEntry]:
+def entries_from(history: HistoryFilter, rows: list[tuple], *, offset: int, size: int) -> QuerySet:
     """Return `size` entries shown from the `offset`-th on (newest first), as
     `history.shown.newest_first()[offset:offset + size]` would, without making the
     database step over `offset` entries: the summaries tell the day that holds the
@@ -373,8 +371,8 @@ def entries_from(
                     break
                 newer += each_count
         shown = history.shown.filter(occurred_at__lt=_start_of(day + dt.timedelta(days=1)))
-        return list(shown.newest_first()[offset - newer : offset - newer + size])
-    return []
+        return shown.newest_first()[offset - newer : offset - newer + size]
+    return history.shown.none()
 
 
 def chart_points(

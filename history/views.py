@@ -33,6 +33,7 @@ from history.forms import (
 )
 from history.models import Channel, Kind, MailPreference
 from history.rows import COLUMNS, history_rows
+from history.rows import FIELDS as ROW_FIELDS
 from history.rules import borrowing_open
 from history.selectors import (
     DEEP_OFFSET,
@@ -101,7 +102,8 @@ class _Located:
 
     def __getitem__(self, window: slice) -> list:
         size = window.stop - window.start
-        return entries_from(self.history, self.rows, offset=window.start, size=size)
+        located = entries_from(self.history, self.rows, offset=window.start, size=size)
+        return located.values(*ROW_FIELDS)
 
 
 @require_safe
@@ -117,7 +119,7 @@ def history_list(request):
     if asked >= 1 and (asked - 1) * HISTORY_PAGE_SIZE < DEEP_OFFSET:
         # One query for the totals (of the kind shown) and the chart's span (every kind).
         figures = history_figures(history)
-        entries = history.shown.newest_first()
+        entries = history.shown.newest_first().values(*ROW_FIELDS)
     else:
         # A deep page: the same figures from the summary rows, which also locate the page.
         rows = summary_rows(history)

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -82,11 +84,21 @@ def yen(amount):
 @register.filter
 def money(amount):
     """Return a yen amount as the page's language writes it (「1,234円」, "¥1,234")."""
-    if amount is None or amount == "":
-        return ""
-    amount = int(amount)
-    sign = "-" if amount < 0 else ""
-    return sign + pgettext("an amount in yen", "{amount}円").format(amount=f"{abs(amount):,}")
+    return money_format()(amount)
+
+
+def money_format() -> Callable[[object], str]:
+    """Return `money` with the page's language looked up once, for a list of amounts."""
+    pattern = pgettext("an amount in yen", "{amount}円")
+
+    def format_money(amount) -> str:
+        if amount is None or amount == "":
+            return ""
+        amount = int(amount)
+        sign = "-" if amount < 0 else ""
+        return sign + pattern.format(amount=f"{abs(amount):,}")
+
+    return format_money
 
 
 @register.filter
