@@ -72,8 +72,24 @@ def _next_month(day: dt.date) -> dt.date:
     return day.replace(day=1) + dt.timedelta(days=calendar.monthrange(day.year, day.month)[1])
 
 
-def covering(date_from: dt.date | None, date_to: dt.date | None) -> list[Q]:
-    """Return conditions on summary rows that, together, cover the local days from
+@dataclasses.dataclass(frozen=True)
+class Stretch:
+    """The summary rows of one span whose first day is from `since` up to but excluding
+    `until` (open when None): one range of the (member, span, first_day) index."""
+
+    span: str
+    since: dt.date
+    until: dt.date | None = None
+
+    @property
+    def condition(self) -> Q:
+        """Return the stretch as a filter of LedgerSummary."""
+        condition = Q(span=self.span, first_day__gte=self.since)
+        return condition & Q(first_day__lt=self.until) if self.until else condition
+
+
+def covering(date_from: dt.date | None, date_to: dt.date | None) -> list[Stretch]:
+    """Return the stretches of summary rows that, together, cover the local days from
     `date_from` through `date_to` (either open) exactly once: the months wholly inside
     from month rows, the days of the partial months at either end (at most 62) from day
     rows. Each is one range of the (member, span, first_day) index: a database asked for
@@ -81,15 +97,16 @@ def covering(date_from: dt.date | None, date_to: dt.date | None) -> list[Q]:
     first = date_from or dt.date.min
     whole_from = first if first.day == 1 else _next_month(first)
     # The days before the first whole month (none when the period starts on a 1st).
-    head = [Q(span=DAY, first_day__gte=first, first_day__lt=whole_from)] if first.day > 1 else []
+    head = [Stretch(DAY, first, whole_from)] if first.day > 1 else []
     if date_to is None:
-        return [Q(span=MONTH, first_day__gte=whole_from), *head]
+        return [Stretch(MONTH, whole_from), *head]
+    after = date_to + dt.timedelta(days=1)
     # Up to but excluding the month of the day after date_to: date_to's month is whole
     # only when date_to is its last day.
-    whole_until = (date_to + dt.timedelta(days=1)).replace(day=1)
+    whole_until = after.replace(day=1)
     if whole_from >= whole_until:
-        return [Q(span=DAY, first_day__gte=first, first_day__lte=date_to)]
-    tail = [Q(span=DAY, first_day__gte=whole_until, first_day__lte=date_to)]
+        return [Stretch(DAY, first, after)]
+    tail = [Stretch(DAY, whole_until, after)]
     if whole_until > date_to:  # date_to ends its month: no days after the whole months
         tail = []
-    return [Q(span=MONTH, first_day__gte=whole_from, first_day__lt=whole_until), *head, *tail]
+    return [Stretch(MONTH, whole_from, whole_until), *head, *tail]
