@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -459,13 +458,13 @@ def balance_over_time(
     return points
 
 
-def _changes_from(*, member_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet:
+def _changes_from(*, member_id: int, start: dt.datetime, end: dt.datetime) -> list[tuple]:
     """Return (occurred_at, id, principal_after) of the member's entries that moved the
     balance from `start` through `end`, and of the newest entry before `start` (the balance
     carried in), in one query.
 
-    Their ids are chosen in SQL because the ORM takes longer to compile this union than
-    the database takes to answer it.
+    Written in SQL because the ORM takes longer to compile this union than the database
+    takes to answer it; read with a plain cursor, since the rows need no model.
     """
     table = LedgerEntry._meta.db_table
     kinds = ", ".join(["%s"] * len(MOVING_PRINCIPAL_KINDS))
@@ -480,9 +479,10 @@ def _changes_from(*, member_id: int, start: dt.datetime, end: dt.datetime) -> Qu
         ) carried
     """
     params = [member_id, adapt(start), adapt(end), *MOVING_PRINCIPAL_KINDS, member_id, adapt(start)]
-    return LedgerEntry.objects.filter(id__in=RawSQL(ids, params)).values_list(
-        "occurred_at", "id", "principal_after"
-    )
+    sql = f"SELECT occurred_at, id, principal_after FROM {table} WHERE id IN ({ids})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(_aware(moment), pk, balance) for moment, pk, balance in cursor.fetchall()]
 
 
 def _newest_entries_up_to(*, member_id: int, moments: list[dt.datetime]) -> list[tuple]:
