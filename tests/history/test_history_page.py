@@ -361,6 +361,21 @@ def test_a_period_of_few_changes_reads_them_all_with_the_same_points(member, dat
     assert every_change == by_stretch
 
 
+def test_the_stretches_end_on_whole_microseconds_rounded_down_on_every_database(member):
+    """Three stretches of 5 µs end 1, 3 and 5 µs after the start (5/3 rounded down, not to
+    the nearest): the entry 1 µs in is the newest at the first end, so the line shows it
+    (an end 2 µs in would skip it). PostgreSQL counts the ends out itself, SQLite is given
+    them: this holds the two ways of counting to each other."""
+    start = tokyo(2026, 3, 1, 12)
+    _one, two, three = make_entries(member, 3, start=start, step=dt.timedelta(microseconds=1))
+    end = start + dt.timedelta(microseconds=5)
+
+    points = balance_over_time(member_id=member.pk, start=start, end=end, steps=3)
+
+    assert (two.occurred_at, two.principal_after) in points
+    assert points[-1] == (end, three.principal_after)
+
+
 def test_chart_of_a_period_starts_at_zero_before_the_first_borrowing(member_client, member):
     make_entries(member, 10)  # from 2026-01-05
 
