@@ -53,17 +53,15 @@ def balance_chart(points: list[tuple[dt.datetime, int]]) -> SafeString:
     step = tick_step(max(balances) or 1)
     top = -(-(max(balances) or 1) // step) * step  # the highest gridline, at or above the top
 
-    def x(t):
-        return LEFT + (t - start) / span * (WIDTH - LEFT - PAD)
-
     def y(balance):
         return HEIGHT - PAD - balance / top * (HEIGHT - 2 * PAD)
 
-    steps = []
-    for index, (t, balance) in enumerate(zip(times, balances, strict=True)):
-        next_t = times[index + 1] if index + 1 < len(times) else end
-        steps += [(x(t), y(balance)), (x(next_t), y(balance))]
-    path = " ".join(f"{px:.1f},{py:.1f}" for px, py in steps)
+    # A step per point: level from its time to the next point's (the last one's to the end).
+    xs = [LEFT + (t - start) / span * (WIDTH - LEFT - PAD) for t in times]
+    path = " ".join(
+        f"{x_from:.1f},{y_level:.1f} {x_to:.1f},{y_level:.1f}"
+        for x_from, x_to, y_level in zip(xs, [*xs[1:], xs[-1]], map(y, balances), strict=True)
+    )
     first = date_format(timezone.localtime(points[0][0]), "SHORT_DATE_FORMAT")
     last = date_format(timezone.localtime(points[-1][0]), "SHORT_DATE_FORMAT")
     grid = format_html_join(
