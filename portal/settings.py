@@ -193,6 +193,8 @@ LOGIN_REDIRECT_URL = "members:mypage"
 # mails and pages tell the member.
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
+# Django's database sessions, read with one plain statement (members.session_store).
+SESSION_ENGINE = "members.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

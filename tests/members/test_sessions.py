@@ -20,7 +20,7 @@ ADMIN_LOGIN = reverse("admin:login")
 SESSIONS_URL = reverse("members:settings-sessions")
 LOGIN_TIME = dt.datetime(2026, 12, 9, 0, 0, tzinfo=dt.UTC)  # 09:00 in Tokyo, a Wednesday
 
-DB = "django.contrib.sessions.backends.db"
+DB = "members.session_store"  # the portal's own (settings.SESSION_ENGINE)
 CACHE = "django.contrib.sessions.backends.cache"
 CACHED_DB = "django.contrib.sessions.backends.cached_db"
 

@@ -6,12 +6,12 @@ import os
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import reverse
 
+from members.session_store import SessionStore
 from tests.factories import DEFAULT_PIN
 from tests.helpers import error_codes, logged_in_to_mypage, login_card
 from tests.ops.test_health import closed_port
@@ -59,7 +59,7 @@ def test_after_a_failure_redis_is_left_alone_for_a_while(redis_down, settings, c
 
 @pytest.mark.parametrize(
     "engine",
-    ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"],
+    ["members.session_store", "django.contrib.sessions.backends.cached_db"],
 )
 def test_members_log_in_and_use_pages_with_redis_down(redis_down, settings, member, engine):
     """Lockout and throttle live in the database; a cached_db session falls back to it."""
@@ -187,7 +187,7 @@ def test_what_could_not_be_written_during_a_split_is_deleted_once_redis_is_back(
 
 @pytest.mark.parametrize(
     "engine",
-    ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"],
+    ["members.session_store", "django.contrib.sessions.backends.cached_db"],
 )
 def test_a_session_logged_out_during_a_split_stays_logged_out(
     redis_behind_proxy, settings, member, engine
