@@ -11,15 +11,13 @@ from django.contrib.auth.backends import ModelBackend
 from django.views.decorators.debug import sensitive_variables
 
 from members.models import Member
+from members.selectors import member_of_session
 
 
 class _MemberBackend(ModelBackend):
     def get_user(self, user_id):
-        try:
-            member = Member.objects.members().select_related("contract__due_status").get(pk=user_id)
-        except Member.DoesNotExist:
-            return None
-        if not member.may_stay_logged_in:
+        member = member_of_session(user_id)
+        if member is None or not member.may_stay_logged_in:
             return None
         return member
 
