@@ -206,6 +206,19 @@ def squeezed_text(page) -> list:
     return page.evaluate(SQUEEZED_TEXT)
 
 
+# The amount cells (`.num`) shown whose text does not sit at the right: a lender's tables
+# line amounts up by their last digit. (Up to three of them, by their text.)
+MISALIGNED_AMOUNTS = """() => [...document.querySelectorAll('.num')]
+    .filter(cell => cell.offsetParent !== null
+        && !['right', 'end'].includes(getComputedStyle(cell).textAlign))
+    .slice(0, 3).map(cell => cell.textContent.trim())"""
+
+
+def misaligned_amounts(page) -> list:
+    """Return the texts of amount cells not aligned to the right (see MISALIGNED_AMOUNTS)."""
+    return page.evaluate(MISALIGNED_AMOUNTS)
+
+
 @pytest.fixture
 def fake_now(settings, monkeypatch):
     """`fake_now("2026-12-07T06:30:00+09:00")`: serve as a process started now with that

@@ -1,7 +1,7 @@
 """Every page a persona reaches (issue 13's proof): at a phone width (390×844) and a
 desktop width (1280×800), in Japanese and in English, no sideways scrolling, no short
-text squeezed onto many lines, a real name for every control, and no serious or critical
-axe-core violation.
+text squeezed onto many lines, amounts aligned right, a real name for every control, and
+no serious or critical axe-core violation.
 
 A tour per persona and language: one browser (context) logs in once and walks the pages
 as the member would, a borrowing's form, confirmation and done page in turn. Each page
@@ -29,6 +29,7 @@ from tests.browser.conftest import (
     choose_language,
     horizontal_overflow,
     login_as,
+    misaligned_amounts,
     seed_default_maintenance_windows,
     squeezed_text,
     submit_login,
@@ -50,6 +51,8 @@ def problems_at(page) -> list[str]:
         problems.append(f"scrolls sideways by {overflow}px")
     if squeezed := squeezed_text(page):
         problems.append(f"squeezed text {squeezed}")
+    if misaligned := misaligned_amounts(page):
+        problems.append(f"amounts not aligned right {misaligned}")
     try:
         # Every page has the language switch's two buttons: fewer means none were found.
         if expect_every_control_named(page, timeout=1_000) < 2:

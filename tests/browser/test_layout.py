@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     PHONE,
     horizontal_overflow,
     login_as,
+    misaligned_amounts,
     squeezed_text,
 )
 
@@ -63,6 +64,24 @@ def test_squeezed_text_is_caught(page, personas):
     )
 
     assert squeezed_text(page) != []
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+def test_an_amount_aligned_left_is_caught(page, personas, viewport):
+    """The check is not vacuous: the history's amounts sit right at both widths, and one
+    cell forced left is reported by its text."""
+    page.set_viewport_size(viewport)
+    login_as(page, "standard", "card")
+    page.goto("/mypage/history/")
+    expect(page.locator("#history-table tr[data-kind]").first).to_be_visible()
+    assert misaligned_amounts(page) == []
+
+    page.evaluate(
+        """() => document.querySelector('#history-table td.num')
+                     .style.setProperty('text-align', 'left')"""
+    )
+
+    assert len(misaligned_amounts(page)) == 1
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
